@@ -1,0 +1,95 @@
+"""The exception family of cmmc-analysis.
+
+Every error that bad input can cause is a :class:`SurveyDataError` (or one of its
+subclasses). Messages say *where* (file, row, column, entry or parameter), *what was
+found* and *what was expected*; they carry respondent ids or row numbers, never
+answers or personal data. The command line prints them as one line and exits with
+status 2.
+
+Examples
+--------
+>>> err = ExportError("unknown delimiter", path="export.csv", row=3, column="role")
+>>> str(err)
+'export.csv, row 3, column role: unknown delimiter'
+>>> isinstance(err, SurveyDataError)
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "SurveyDataError",
+    "CodebookError",
+    "ExportError",
+    "ClaimsError",
+    "ReportError",
+    "PrivacyLeakError",
+]
+
+
+class SurveyDataError(Exception):
+    """Base class: bad input that the user can fix.
+
+    Parameters
+    ----------
+    message
+        What was found and what was expected.
+    path
+        The file concerned, if any (only its name is shown).
+    row
+        The source row number (header = row 1), if any.
+    column
+        The column (header or item id), if any.
+    entry
+        The entry of a YAML file (for example ``items[3] (org_models).scale``).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | Path | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        entry: str | None = None,
+    ) -> None:
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.row = row
+        self.column = column
+        self.entry = entry
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = []
+        if self.path is not None:
+            where.append(self.path.name)
+        if self.entry is not None:
+            where.append(f"entry {self.entry}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class CodebookError(SurveyDataError):
+    """The codebook is malformed or inconsistent."""
+
+
+class ExportError(SurveyDataError):
+    """The raw export cannot be read or does not match the codebook."""
+
+
+class ClaimsError(SurveyDataError):
+    """The claims file is malformed or does not fit the codebook."""
+
+
+class ReportError(SurveyDataError):
+    """A report build failed (a notebook raised, or an output is unsafe)."""
+
+
+class PrivacyLeakError(ReportError):
+    """A rendered report contains personal data from the raw export."""
