@@ -1,0 +1,128 @@
+"""The cleaned survey: one object holding the analysed table and its context.
+
+A :class:`Survey` is what :func:`cmmc_analysis.clean.clean` returns and what every
+analysis function takes first. It holds the typed table of analysed rows (no personal
+data), the reasons why values are missing, the codebook, the cleaning log and the
+provenance of the export.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from cmmc_analysis.codebook import load_codebook
+>>> cb = load_codebook()
+>>> pts = cb.scale_of("org_models").labels()
+>>> data = pd.DataFrame(
+...     {"submitted_at": pd.to_datetime(["2020-03-10", "2020-03-20"]),
+...      "org_models": pd.Categorical([pts[4], pts[0]], categories=pts, ordered=True)},
+...     index=pd.Index(["r1", "r2"], name="respondent_id"))
+>>> s = Survey(data=data, missing=pd.DataFrame(index=data.index), codebook=cb)
+>>> s.codes(["org_models"])["org_models"].tolist()
+[5.0, 1.0]
+>>> len(s.cut("interim"))
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook
+from .errors import SurveyDataError
+
+__all__ = ["Survey"]
+
+
+@dataclass(frozen=True)
+class Survey:
+    """The analysed rows of a survey with their codebook, log and provenance.
+
+    Attributes
+    ----------
+    data
+        One row per analysed respondent, indexed by ``respondent_id``; column types
+        are described in ``docs/architecture.md``.
+    missing
+        Same index; for each item the reason a value is missing (``not_an_answer``,
+        ``blank``, ``not_asked``, ``invalid``), missing where the item was answered.
+    codebook
+        The :class:`~cmmc_analysis.codebook.Codebook` the data were read with.
+    log
+        The cleaning log (``None`` for a Survey built by hand).
+    source
+        Provenance of the export: file name, sha256, encoding, ...
+    cutoff
+        The cut this Survey is restricted to, if any (a label such as ``"interim"``).
+    """
+
+    data: pd.DataFrame
+    missing: pd.DataFrame
+    codebook: Codebook
+    log: Any = None
+    source: dict[str, Any] = field(default_factory=dict)
+    cutoff: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def cut(self, until: str | pd.Timestamp | None = None) -> Survey:
+        """The respondents who submitted before ``until``.
+
+        Parameters
+        ----------
+        until
+            A cut-off name from the codebook (``"interim"``), a timestamp, a string
+            that pandas parses as one, or None for the codebook's default cut-off.
+        """
+        stamp, label = self.resolve_cutoff(until)
+        col = self.codebook.role("submitted_at")
+        if col is None or col not in self.data:
+            raise SurveyDataError("cannot cut by time: the codebook declares no submitted_at item")
+        keep = (self.data[col] < stamp).to_numpy(dtype=bool, na_value=False)
+        return replace(
+            self,
+            data=self.data.loc[keep],
+            missing=self.missing.loc[keep] if len(self.missing.columns) else self.missing.iloc[np.flatnonzero(keep)],
+            cutoff=label,
+        )
+
+    def resolve_cutoff(self, until: str | pd.Timestamp | None) -> tuple[pd.Timestamp, str]:
+        """A cut-off as (timestamp, label): a codebook name, or a date-time."""
+        if until is None or (isinstance(until, str) and until in self.codebook.cutoffs):
+            name = until or self.codebook.default_cutoff
+            return self.codebook.cutoff(name), str(name)
+        try:
+            stamp = pd.Timestamp(until)
+        except (ValueError, TypeError) as err:
+            raise SurveyDataError(
+                f"cut-off {until!r} is neither a cut-off of the codebook "
+                f"({sorted(self.codebook.cutoffs)}) nor a date-time such as 2020-03-18T09:00"
+            ) from err
+        return stamp, stamp.isoformat()
+
+    def codes(self, items: Sequence[str] | None = None, *, reverse_keyed: bool = False) -> pd.DataFrame:
+        """Scale items as float codes 1..k (NaN where missing).
+
+        Parameters
+        ----------
+        items
+            Scale item ids (default: every scale item present).
+        reverse_keyed
+            Apply the constructs' reverse keys as (1 + k) - code.
+        """
+        items = list(items) if items is not None else [i for i in self.codebook.scale_items if i in self.data]
+        reversed_items = {r for c in self.codebook.constructs.values() for r in c.reverse}
+        out = {}
+        for item in items:
+            scale = self.codebook.scale_of(item)
+            col = self.data[item]
+            codes = col.cat.codes.to_numpy().astype(float) + 1.0 if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy(dtype=float)
+            codes[codes <= 0] = np.nan
+            if reverse_keyed and item in reversed_items:
+                codes = (1 + scale.k) - codes
+            out[item] = codes
+        return pd.DataFrame(out, index=self.data.index)
