@@ -353,7 +353,9 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CodebookError(f"invalid YAML{where}: {getattr(err, 'problem', err)}", path=path) from err
+        raise CodebookError(
+            f"invalid YAML{where}: {getattr(err, 'problem', err)}", path=path
+        ) from err
     cb = parse_codebook(doc, path=path)
     return _replace(cb, sha256=hashlib.sha256(raw_bytes).hexdigest())
 
@@ -385,7 +387,9 @@ class _Parser:
             raise self.fail(entry, f"expected a mapping, found {type(value).__name__}")
         return value
 
-    def label(self, value: Any, entry: str, languages: Sequence[str], *, code: bool = False) -> Label:
+    def label(
+        self, value: Any, entry: str, languages: Sequence[str], *, code: bool = False
+    ) -> Label:
         if isinstance(value, str):
             value = {languages[0]: value}
         value = self.mapping(value, entry)
@@ -399,12 +403,16 @@ class _Parser:
             raise self.fail(entry, "a multiple-choice option needs a `code` (used in column names)")
         return Label({k: str(v) for k, v in texts.items()}, str(lab_code) if lab_code else None)
 
-    def labels(self, values: Any, entry: str, languages: Sequence[str], *, code: bool = False) -> tuple[Label, ...]:
+    def labels(
+        self, values: Any, entry: str, languages: Sequence[str], *, code: bool = False
+    ) -> tuple[Label, ...]:
         if values is None:
             return ()
         if not isinstance(values, list):
             raise self.fail(entry, f"expected a list, found {type(values).__name__}")
-        return tuple(self.label(v, f"{entry}[{i}]", languages, code=code) for i, v in enumerate(values))
+        return tuple(
+            self.label(v, f"{entry}[{i}]", languages, code=code) for i, v in enumerate(values)
+        )
 
     def no_repeats(self, labels: Sequence[Label], entry: str, source: str) -> None:
         seen: set[str] = set()
@@ -424,7 +432,9 @@ class _Parser:
         try:
             return pd.Timestamp(value)
         except (ValueError, TypeError) as err:
-            raise self.fail(entry, f"expected an ISO date-time such as 2020-03-18T09:00, found {value!r}") from err
+            raise self.fail(
+                entry, f"expected an ISO date-time such as 2020-03-18T09:00, found {value!r}"
+            ) from err
 
     # -- sections --
     def parse(self, doc: Any) -> Codebook:
@@ -438,7 +448,9 @@ class _Parser:
         languages = tuple(survey.get("languages") or [survey.get("source_language", "it")])
         source = survey.get("source_language", languages[0])
         if source not in languages:
-            raise self.fail("survey.source_language", f"{source!r} is not among languages {list(languages)}")
+            raise self.fail(
+                "survey.source_language", f"{source!r} is not among languages {list(languages)}"
+            )
         scales = self.scales(doc.get("scales") or {}, languages, source)
         grids_doc = self.mapping(doc.get("grids") or {}, "grids")
         items = self.items(doc.get("items"), languages, source, scales, grids_doc)
@@ -490,7 +502,7 @@ class _Parser:
             if iid in out:
                 raise self.fail(entry, f"duplicate item id {iid!r}")
             out[iid] = self.item(body, entry, languages, source, scales, grids_doc)
-        for iid, item in out.items():
+        for item in out.values():
             if item.asked_if is not None:
                 self.check_asked_if(item, out, source)
         roles = [i.role for i in out.values() if i.role]
@@ -502,45 +514,87 @@ class _Parser:
     def item(self, body, entry, languages, source, scales, grids_doc) -> Item:
         itype = body.get("type")
         if itype not in ITEM_TYPES:
-            raise self.fail(f"{entry}.type", f"unknown type {itype!r}; expected one of {list(ITEM_TYPES)}")
+            raise self.fail(
+                f"{entry}.type", f"unknown type {itype!r}; expected one of {list(ITEM_TYPES)}"
+            )
         text = self.label(body.get("text"), f"{entry}.text", languages)
         grid = body.get("grid")
         scale = body.get("scale")
         if grid is not None:
             if grid not in grids_doc:
-                raise self.fail(f"{entry}.grid", f"unknown grid {grid!r}; known: {sorted(grids_doc)}")
+                raise self.fail(
+                    f"{entry}.grid", f"unknown grid {grid!r}; known: {sorted(grids_doc)}"
+                )
             scale = scale or self.mapping(grids_doc[grid], f"grids.{grid}").get("scale")
         if itype == "scale":
             if scale not in scales:
-                raise self.fail(f"{entry}.scale", f"unknown scale {scale!r}; known: {sorted(scales)}")
+                raise self.fail(
+                    f"{entry}.scale", f"unknown scale {scale!r}; known: {sorted(scales)}"
+                )
         elif scale is not None:
-            raise self.fail(f"{entry}.scale", f"only scale items take a scale (this one is {itype!r})")
-        options = self.labels(body.get("options"), f"{entry}.options", languages, code=itype == "multi")
+            raise self.fail(
+                f"{entry}.scale", f"only scale items take a scale (this one is {itype!r})"
+            )
+        options = self.labels(
+            body.get("options"), f"{entry}.options", languages, code=itype == "multi"
+        )
         nas = self.labels(body.get("not_an_answer"), f"{entry}.not_an_answer", languages)
         if itype in ("single", "multi") and not options:
             raise self.fail(f"{entry}.options", f"a {itype!r} item needs options")
         self.no_repeats(options + nas, entry, source)
         role = body.get("role")
         if role is not None and role not in ROLES:
-            raise self.fail(f"{entry}.role", f"unknown role {role!r}; expected one of {list(ROLES)}")
+            raise self.fail(
+                f"{entry}.role", f"unknown role {role!r}; expected one of {list(ROLES)}"
+            )
         lo, hi = body.get("min"), body.get("max")
         for key, val in (("min", lo), ("max", hi)):
             if val is not None and not isinstance(val, int | float):
                 raise self.fail(f"{entry}.{key}", f"expected a number, found {val!r}")
         if lo is not None and hi is not None and lo > hi:
             raise self.fail(entry, f"min {lo} is above max {hi}")
-        unknown = sorted(set(body) - {
-            "id", "type", "text", "scale", "grid", "options", "not_an_answer", "ordered", "segment",
-            "pii", "role", "required", "asked_if", "min", "max", "unknown", "unit", "separator",
-        })
+        unknown = sorted(
+            set(body)
+            - {
+                "id",
+                "type",
+                "text",
+                "scale",
+                "grid",
+                "options",
+                "not_an_answer",
+                "ordered",
+                "segment",
+                "pii",
+                "role",
+                "required",
+                "asked_if",
+                "min",
+                "max",
+                "unknown",
+                "unit",
+                "separator",
+            }
+        )
         if unknown:
             raise self.fail(f"{entry}.{unknown[0]}", "unknown key")
         return Item(
-            id=body["id"], type=itype, text=text, scale=scale, grid=grid, options=options,
-            not_an_answer=nas, ordered=bool(body.get("ordered", False)),
-            segment=bool(body.get("segment", False)), pii=bool(body.get("pii", False)),
-            role=role, required=bool(body.get("required", True)),
-            asked_if=body.get("asked_if"), min=lo, max=hi, unit=body.get("unit"),
+            id=body["id"],
+            type=itype,
+            text=text,
+            scale=scale,
+            grid=grid,
+            options=options,
+            not_an_answer=nas,
+            ordered=bool(body.get("ordered", False)),
+            segment=bool(body.get("segment", False)),
+            pii=bool(body.get("pii", False)),
+            role=role,
+            required=bool(body.get("required", True)),
+            asked_if=body.get("asked_if"),
+            min=lo,
+            max=hi,
+            unit=body.get("unit"),
             separator=str(body.get("separator", ", ")),
         )
 
@@ -557,7 +611,9 @@ class _Parser:
         known = [o.text(source) for o in target.options]
         for v in values:
             if v not in known:
-                raise self.fail(entry, f"label {v!r} is not an option of {other!r}; options: {known}")
+                raise self.fail(
+                    entry, f"label {v!r} is not an option of {other!r}; options: {known}"
+                )
 
     def grids(self, doc, languages, scales, items) -> dict[str, Grid]:
         out: dict[str, Grid] = {}
@@ -565,9 +621,17 @@ class _Parser:
             entry = f"grids.{gid}"
             body = self.mapping(body, entry)
             if body.get("scale") not in scales:
-                raise self.fail(f"{entry}.scale", f"unknown scale {body.get('scale')!r}; known: {sorted(scales)}")
+                raise self.fail(
+                    f"{entry}.scale",
+                    f"unknown scale {body.get('scale')!r}; known: {sorted(scales)}",
+                )
             members = tuple(i.id for i in items.values() if i.grid == gid)
-            out[str(gid)] = Grid(str(gid), self.label(body.get("text"), f"{entry}.text", languages), body["scale"], members)
+            out[str(gid)] = Grid(
+                str(gid),
+                self.label(body.get("text"), f"{entry}.text", languages),
+                body["scale"],
+                members,
+            )
         return out
 
     def constructs(self, doc, languages, items, scales) -> dict[str, Construct]:
@@ -582,25 +646,44 @@ class _Parser:
                 raise self.fail(f"{entry}.items", "a construct needs a list of at least two items")
             for m in members:
                 if m not in items:
-                    raise self.fail(f"{entry}.items", f"unknown item {m!r}; closest: {_closest(str(m), items)}")
+                    raise self.fail(
+                        f"{entry}.items", f"unknown item {m!r}; closest: {_closest(str(m), items)}"
+                    )
                 if items[m].type != "scale":
-                    raise self.fail(f"{entry}.items", f"item {m!r} is of type {items[m].type!r}, not a scale item")
+                    raise self.fail(
+                        f"{entry}.items",
+                        f"item {m!r} is of type {items[m].type!r}, not a scale item",
+                    )
             ks = {scales[items[m].scale].k for m in members}
             if len(ks) > 1:
-                raise self.fail(f"{entry}.items", f"items have scales of different lengths {sorted(ks)}")
+                raise self.fail(
+                    f"{entry}.items", f"items have scales of different lengths {sorted(ks)}"
+                )
             reverse = body.get("reverse") or []
             for r in reverse:
                 if r not in items:
                     raise self.fail(f"{entry}.reverse", f"reverse key names unknown item {r!r}")
                 if items[r].type != "scale":
-                    raise self.fail(f"{entry}.reverse", f"reverse key on {r!r}, which is {items[r].type!r}, not an ordinal scale item")
+                    raise self.fail(
+                        f"{entry}.reverse",
+                        f"reverse key on {r!r}, which is {items[r].type!r}, not an ordinal scale item",
+                    )
                 if r not in members:
-                    raise self.fail(f"{entry}.reverse", f"reverse key on {r!r}, which is not among the construct's items")
+                    raise self.fail(
+                        f"{entry}.reverse",
+                        f"reverse key on {r!r}, which is not among the construct's items",
+                    )
             min_valid = body.get("min_valid", 0.5)
             if not isinstance(min_valid, int | float) or not 0 < min_valid <= 1:
-                raise self.fail(f"{entry}.min_valid", f"expected a share in (0, 1], found {min_valid!r}")
-            text = self.label(body.get("text", {lang: str(cid) for lang in languages}), f"{entry}.text", languages)
-            out[str(cid)] = Construct(str(cid), text, tuple(members), tuple(reverse), float(min_valid))
+                raise self.fail(
+                    f"{entry}.min_valid", f"expected a share in (0, 1], found {min_valid!r}"
+                )
+            text = self.label(
+                body.get("text", {lang: str(cid) for lang in languages}), f"{entry}.text", languages
+            )
+            out[str(cid)] = Construct(
+                str(cid), text, tuple(members), tuple(reverse), float(min_valid)
+            )
         return out
 
     def fieldwork(self, doc):
@@ -615,7 +698,9 @@ class _Parser:
         }
         default = doc.get("default_cutoff")
         if default is not None and default not in cutoffs:
-            raise self.fail("fieldwork.default_cutoff", f"{default!r} is not among cutoffs {sorted(cutoffs)}")
+            raise self.fail(
+                "fieldwork.default_cutoff", f"{default!r} is not among cutoffs {sorted(cutoffs)}"
+            )
         if default is None and cutoffs:
             default = next(iter(cutoffs))
         return start, end, cutoffs, default
@@ -629,14 +714,19 @@ class _Parser:
             body = self.mapping(body, entry)
             for key, val in body.items():
                 if key not in out[rule]:
-                    raise self.fail(f"{entry}.{key}", f"unknown option; expected one of {sorted(out[rule])}")
+                    raise self.fail(
+                        f"{entry}.{key}", f"unknown option; expected one of {sorted(out[rule])}"
+                    )
                 out[rule][key] = val
             for key in ("fields", "key"):
                 for field_id in out[rule].get(key, []) or []:
                     if field_id not in items:
                         raise self.fail(f"{entry}.{key}", f"unknown item {field_id!r}")
         if out["duplicates"]["keep"] not in ("first", "last"):
-            raise self.fail("cleaning.duplicates.keep", f"expected 'first' or 'last', found {out['duplicates']['keep']!r}")
+            raise self.fail(
+                "cleaning.duplicates.keep",
+                f"expected 'first' or 'last', found {out['duplicates']['keep']!r}",
+            )
         return out
 
 
