@@ -1,0 +1,837 @@
+"""Claims as data: the newsletter's findings as testable statements, and their verdicts.
+
+A claims file (``data/claims.yaml``, schema in ``docs/claims.md``) states each finding
+as an item, a statistic and a comparison. :func:`evaluate_claims` turns every claim
+into one row of a verdict table: the estimate with its interval, the test with its
+raw and adjusted p-value, n, a **verdict** and whether the verdict is **settled**.
+
+The rules, in one place (also in ``docs/claims.md``):
+
+* Each comparison defines a claimed *region* for the statistic: ``above v`` is
+  (v, +inf), ``below v`` is (-inf, v), ``about v +/- t`` is [v - t, v + t],
+  ``neutral +/- t`` is [mid - t, mid + t], ``between lo and hi`` is (lo, hi), and
+  ``top`` says the named items rank first in the battery.
+* **Verdict** reads the point estimate: *supported* when it lies in the region,
+  *not supported* when it lies outside, *inconclusive* when fewer than ``min_n``
+  (default 30) valid answers are available.
+* **Settled** reads the test: the one-sided test(s) that the true value lies on the
+  verdict's side of every boundary (an intersection-union test: the largest p of the
+  boundaries; for a band this is TOST), Holm-adjusted over the family of claims
+  evaluated together, is below ``alpha``. A settled verdict is one that more
+  responses are unlikely to overturn.
+
+Examples
+--------
+>>> from cmmc_analysis.codebook import load_codebook
+>>> cs = load_claims(codebook=load_codebook())
+>>> [c.id for c in cs.claims]
+['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S9']
+>>> region(cs.get("S4"), midpoint=3.0)
+(3.0, 4.0)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from .codebook import Codebook, load_codebook
+from .errors import ClaimsError
+from .paths import DEFAULT_CLAIMS
+from .survey import Survey
+
+__all__ = [
+    "Claim",
+    "ClaimSet",
+    "load_claims",
+    "parse_claims",
+    "region",
+    "evaluate_claims",
+    "evaluate_cuts",
+    "compare_cuts",
+    "sensitivity",
+    "claim_ranking",
+    "VERDICTS",
+]
+
+#: The verdict values; ``descriptive`` marks claims that only describe (no test).
+VERDICTS = ("supported", "not supported", "inconclusive", "descriptive")
+
+STATISTICS = ("share", "mean", "quantile", "ranking")
+COMPARISONS = ("above", "below", "about", "neutral", "between", "top", "describe")
+FINAL = "final"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One testable statement: item(s), statistic, comparison."""
+
+    id: str
+    statement: Mapping[str, str]
+    items: tuple[str, ...]
+    statistic: Mapping[str, Any]
+    comparison: Mapping[str, Any]
+    where: Mapping[str, Sequence[str]] | None = None
+    cuts: tuple[str, ...] | None = None
+
+    def text(self, lang: str) -> str:
+        """The statement in ``lang`` (falls back to the first language given)."""
+        return self.statement.get(lang) or next(iter(self.statement.values()))
+
+
+@dataclass(frozen=True)
+class ClaimSet:
+    """The claims of a file with the family-wide options."""
+
+    claims: tuple[Claim, ...]
+    alpha: float = 0.05
+    ci_level: float = 0.95
+    correction: str = "holm"
+    min_n: int = 30
+    path: Path | None = None
+
+    def get(self, claim_id: str) -> Claim:
+        """The claim ``claim_id``."""
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return claim
+        raise ClaimsError(f"unknown claim {claim_id!r}; known: {[c.id for c in self.claims]}")
+
+
+# --- loading and validation ------------------------------------------------------------
+
+
+def load_claims(path: str | Path | None = None, *, codebook: Codebook | None = None) -> ClaimSet:
+    """Load a claims file and validate it against the codebook.
+
+    Parameters
+    ----------
+    path
+        YAML file (default: the bundled ``data/claims.yaml``).
+    codebook
+        The codebook the claims refer to (default: the bundled one).
+
+    Raises
+    ------
+    ClaimsError
+        Naming the claim and the field: unknown item, a statistic that does not fit the
+        item's type, a missing or out-of-range threshold, unknown keys.
+
+    Examples
+    --------
+    >>> load_claims().get("S2").comparison["value"]
+    0.8
+    """
+    path = Path(path) if path is not None else DEFAULT_CLAIMS
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ClaimsError(f"cannot read the claims file: {err.strerror}", path=path) from err
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ClaimsError(
+            f"invalid YAML{where}: {getattr(err, 'problem', err)}", path=path
+        ) from err
+    return parse_claims(doc, codebook=codebook or load_codebook(), path=path)
+
+
+def parse_claims(doc: Any, *, codebook: Codebook, path: str | Path | None = None) -> ClaimSet:
+    """Validate a parsed claims document (a dict) against ``codebook``.
+
+    >>> cb = load_codebook()
+    >>> parse_claims({"claims": [{"id": "X", "statement": {"it": "…", "en": "…"},
+    ...     "item": "org_models", "statistic": {"type": "mean"},
+    ...     "comparison": {"type": "above", "value": "neutral"}}]}, codebook=cb).claims[0].items
+    ('org_models',)
+    """
+    path = Path(path) if path is not None else None
+
+    def fail(entry: str, message: str) -> ClaimsError:
+        return ClaimsError(message, path=path, entry=entry)
+
+    if not isinstance(doc, Mapping) or not isinstance(doc.get("claims"), list):
+        raise fail("(top)", "a claims file is a mapping with a `claims:` list")
+    unknown = sorted(set(doc) - {"claims", "defaults"})
+    if unknown:
+        raise fail(unknown[0], "unknown section; expected `defaults` and `claims`")
+    defaults = doc.get("defaults") or {}
+    if not isinstance(defaults, Mapping):
+        raise fail("defaults", "expected a mapping")
+    claims: list[Claim] = []
+    for i, body in enumerate(doc["claims"]):
+        claim = _parse_claim(body, i, codebook, fail)
+        if any(c.id == claim.id for c in claims):
+            raise fail(f"claims[{i}] ({claim.id})", f"duplicate claim id {claim.id!r}")
+        claims.append(claim)
+    options = {"alpha": 0.05, "ci_level": 0.95, "correction": "holm", "min_n": 30}
+    for key, value in defaults.items():
+        if key not in options:
+            raise fail(f"defaults.{key}", f"unknown option; expected one of {sorted(options)}")
+        options[key] = value
+    if options["correction"] not in ("holm", "fdr_bh", "none"):
+        raise fail(
+            "defaults.correction", f"expected holm, fdr_bh or none, found {options['correction']!r}"
+        )
+    for key in ("alpha", "ci_level"):
+        if not isinstance(options[key], int | float) or not 0 < options[key] < 1:
+            raise fail(f"defaults.{key}", f"expected a number in (0, 1), found {options[key]!r}")
+    return ClaimSet(tuple(claims), path=path, **options)
+
+
+def _parse_claim(body: Any, i: int, cb: Codebook, fail: Callable[[str, str], ClaimsError]) -> Claim:
+    if not isinstance(body, Mapping) or not isinstance(body.get("id"), str):
+        raise fail(f"claims[{i}]", "each claim is a mapping with an `id`")
+    entry = f"claims[{i}] ({body['id']})"
+    known = {"id", "statement", "item", "items", "statistic", "comparison", "where", "cuts"}
+    unknown = sorted(set(body) - known)
+    if unknown:
+        raise fail(f"{entry}.{unknown[0]}", f"unknown field; expected one of {sorted(known)}")
+    statement = body.get("statement")
+    if not isinstance(statement, Mapping) or any(not statement.get(lang) for lang in cb.languages):
+        raise fail(f"{entry}.statement", f"expected a text in each language {list(cb.languages)}")
+    items = body.get("items") if "items" in body else [body.get("item")]
+    if not isinstance(items, list) or not items:
+        raise fail(f"{entry}.item", "expected `item: ID` or `items: [ID, ...]`")
+    for item in items:
+        if item not in cb.items:
+            raise fail(f"{entry}.item", f"unknown item {item!r}; not in the codebook")
+    stat = body.get("statistic")
+    comp = body.get("comparison")
+    if not isinstance(stat, Mapping) or stat.get("type") not in STATISTICS:
+        raise fail(f"{entry}.statistic", f"expected `type:` one of {list(STATISTICS)}")
+    if not isinstance(comp, Mapping) or comp.get("type") not in COMPARISONS:
+        raise fail(f"{entry}.comparison", f"expected `type:` one of {list(COMPARISONS)}")
+    _check_statistic(stat, items, cb, f"{entry}.statistic", fail)
+    _check_comparison(comp, stat, items, cb, f"{entry}.comparison", fail)
+    where = body.get("where")
+    if where is not None:
+        if not isinstance(where, Mapping):
+            raise fail(f"{entry}.where", "expected a mapping item -> list of labels")
+        for item, labels in where.items():
+            if item not in cb.items:
+                raise fail(f"{entry}.where", f"unknown item {item!r}")
+            allowed = cb.labels(item)
+            bad = [lab for lab in (labels or []) if lab not in allowed]
+            if not labels or bad:
+                raise fail(
+                    f"{entry}.where",
+                    f"labels {bad or labels!r} are not answers of {item!r}; expected some of {allowed}",
+                )
+    cuts = body.get("cuts")
+    if cuts is not None:
+        bad = [c for c in cuts if c != FINAL and c not in cb.cutoffs]
+        if bad:
+            raise fail(
+                f"{entry}.cuts",
+                f"unknown cut {bad[0]!r}; expected 'final' or one of {sorted(cb.cutoffs)}",
+            )
+    return Claim(
+        body["id"],
+        dict(statement),
+        tuple(items),
+        dict(stat),
+        dict(comp),
+        where,
+        tuple(cuts) if cuts else None,
+    )
+
+
+def _check_statistic(stat, items, cb: Codebook, entry, fail) -> None:
+    kind = stat["type"]
+    types = [cb.item(i).type for i in items]
+    if kind == "ranking":
+        if len(items) < 2 or any(t != "scale" for t in types):
+            raise fail(entry, "a ranking needs `items:` with at least two scale items")
+        return
+    if len(items) != 1:
+        raise fail(entry, f"statistic {kind!r} takes one `item:`")
+    item, itype = items[0], types[0]
+    if kind == "share":
+        if itype not in ("scale", "single"):
+            raise fail(
+                entry,
+                f"statistic 'share' needs a scale or single-choice item; {item!r} is {itype!r}",
+            )
+        levels = stat.get("levels")
+        if levels in ("top2", "bottom2"):
+            if itype != "scale":
+                raise fail(f"{entry}.levels", f"{levels} needs a scale item; {item!r} is {itype!r}")
+            return
+        allowed = cb.labels(item)
+        if not isinstance(levels, list) or not levels or any(lv not in allowed for lv in levels):
+            raise fail(
+                f"{entry}.levels",
+                f"expected top2, bottom2 or a list of labels of {item!r}: {allowed}",
+            )
+    elif kind == "mean" and itype not in ("scale", "numeric"):
+        raise fail(entry, f"statistic 'mean' needs a scale or numeric item; {item!r} is {itype!r}")
+    elif kind == "quantile":
+        if itype not in ("scale", "numeric"):
+            raise fail(
+                entry, f"statistic 'quantile' needs a numeric or scale item; {item!r} is {itype!r}"
+            )
+        q = stat.get("q")
+        if not isinstance(q, int | float) or not 0 < q < 1:
+            raise fail(f"{entry}.q", f"expected a quantile in (0, 1), found {q!r}")
+
+
+def _check_comparison(comp, stat, items, cb: Codebook, entry, fail) -> None:
+    kind = comp["type"]
+    if stat["type"] == "ranking":
+        if kind == "top":
+            top = comp.get("items")
+            if not isinstance(top, list) or not top or any(t not in items for t in top):
+                raise fail(
+                    f"{entry}.items",
+                    "expected the list of items claimed to rank first, among the claim's items",
+                )
+            if len(top) >= len(items):
+                raise fail(
+                    f"{entry}.items",
+                    "the items claimed to rank first must leave others to compare with",
+                )
+        elif kind != "describe":
+            raise fail(entry, f"a ranking takes comparison 'top' or 'describe', not {kind!r}")
+        return
+    if kind in ("top", "describe"):
+        raise fail(entry, f"comparison {kind!r} needs statistic 'ranking'")
+    scale_item = cb.item(items[0]).type == "scale"
+    if kind == "neutral" and not scale_item:
+        raise fail(entry, "comparison 'neutral' needs a scale item (it compares with the midpoint)")
+    needed = {
+        "above": ["value"],
+        "below": ["value"],
+        "about": ["value", "tolerance"],
+        "neutral": ["tolerance"],
+        "between": ["low", "high"],
+    }[kind]
+    for key in needed:
+        value = comp.get(key)
+        if value == "neutral" and scale_item and key != "tolerance":
+            continue
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            raise fail(
+                f"{entry}.{key}", f"missing or non-numeric threshold {key!r} (found {value!r})"
+            )
+        if stat["type"] == "share" and key in ("value", "low", "high") and not 0 <= value <= 1:
+            raise fail(f"{entry}.{key}", f"a share threshold must lie in [0, 1], found {value!r}")
+    if kind in ("about", "neutral") and comp["tolerance"] <= 0:
+        raise fail(f"{entry}.tolerance", "expected a positive tolerance")
+
+
+# --- regions and statistics ---------------------------------------------------------------
+
+
+def region(claim: Claim, *, midpoint: float | None = None) -> tuple[float, float]:
+    """The claimed region (low, high) of a non-ranking claim; ``neutral`` -> midpoint."""
+    comp = claim.comparison
+
+    def val(key: str) -> float:
+        v = comp[key]
+        return float(midpoint) if v == "neutral" else float(v)
+
+    kind = comp["type"]
+    if kind == "above":
+        return val("value"), math.inf
+    if kind == "below":
+        return -math.inf, val("value")
+    if kind == "about":
+        return val("value") - comp["tolerance"], val("value") + comp["tolerance"]
+    if kind == "neutral":
+        return float(midpoint) - comp["tolerance"], float(midpoint) + comp["tolerance"]
+    if kind == "between":
+        return val("low"), val("high")
+    raise ClaimsError(f"claim {claim.id}: comparison {kind!r} has no numeric region")
+
+
+@dataclass(frozen=True)
+class _Estimate:
+    n: int
+    estimate: float
+    ci_low: float
+    ci_high: float
+    ci_method: str
+    method: str
+    p_greater: Callable[[float], float] = field(repr=False)
+    p_less: Callable[[float], float] = field(repr=False)
+
+
+def _values(survey: Survey, claim: Claim) -> pd.Series:
+    item = claim.items[0]
+    data = survey.data
+    keep = np.ones(len(data), dtype=bool)
+    for other, labels in (claim.where or {}).items():
+        keep &= data[other].isin(list(labels)).to_numpy(dtype=bool, na_value=False)
+    if survey.codebook.item(item).type == "scale":
+        col = survey.codes([item])[item]
+    else:
+        col = data[item]
+    return col[keep]
+
+
+def _share(survey: Survey, claim: Claim, ci_level: float) -> _Estimate:
+    from scipy.stats import binomtest
+    from statsmodels.stats.proportion import proportion_confint
+
+    item = claim.items[0]
+    col = survey.data[item]
+    levels = claim.statistic["levels"]
+    labels = survey.codebook.labels(item)
+    if levels == "top2":
+        levels = labels[-2:]
+    elif levels == "bottom2":
+        levels = labels[:2]
+    valid = col.notna().to_numpy()
+    n = int(valid.sum())
+    k = int(col.isin(list(levels)).to_numpy(dtype=bool, na_value=False).sum())
+    lo, hi = (
+        proportion_confint(k, n, alpha=1 - ci_level, method="wilson") if n else (np.nan, np.nan)
+    )
+    return _Estimate(
+        n,
+        k / n if n else np.nan,
+        float(lo),
+        float(hi),
+        "wilson",
+        f"exact binomial test of the share of {' / '.join(levels)}",
+        lambda v: binomtest(k, n, v, alternative="greater").pvalue if n else np.nan,
+        lambda v: binomtest(k, n, v, alternative="less").pvalue if n else np.nan,
+    )
+
+
+def _mean(survey: Survey, claim: Claim, ci_level: float) -> _Estimate:
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    x = _values(survey, claim).dropna().to_numpy(dtype=float)
+    n = len(x)
+    if n < 2:
+        return _Estimate(n, float(np.mean(x)) if n else np.nan, np.nan, np.nan, "t", "", _nan, _nan)
+    d = DescrStatsW(x)
+    lo, hi = d.tconfint_mean(alpha=1 - ci_level)
+    return _Estimate(
+        n,
+        float(d.mean),
+        float(lo),
+        float(hi),
+        "t",
+        "one-sample t-test on the codes",
+        lambda v: float(d.ttest_mean(v, alternative="larger")[1]),
+        lambda v: float(d.ttest_mean(v, alternative="smaller")[1]),
+    )
+
+
+def _quantile(survey: Survey, claim: Claim, ci_level: float) -> _Estimate:
+    from scipy.stats import binom, binomtest
+
+    q = float(claim.statistic["q"])
+    x = np.sort(_values(survey, claim).dropna().to_numpy(dtype=float))
+    n = len(x)
+    if n == 0:
+        return _Estimate(0, np.nan, np.nan, np.nan, "order statistics", "", _nan, _nan)
+    a = (1 - ci_level) / 2
+    lo_idx = int(max(binom.ppf(a, n, q) - 1, 0))
+    hi_idx = int(min(binom.ppf(1 - a, n, q), n - 1))
+    # H1: quantile > v  <=>  P(X <= v) < q ; H1: quantile < v  <=>  P(X >= v) < 1 - q
+    return _Estimate(
+        n,
+        float(np.quantile(x, q)),
+        float(x[lo_idx]),
+        float(x[hi_idx]),
+        "distribution-free (binomial order statistics)",
+        f"binomial (sign) test of the {q:g}-quantile",
+        lambda v: binomtest(int((x <= v).sum()), n, q, alternative="less").pvalue,
+        lambda v: binomtest(int((x >= v).sum()), n, 1 - q, alternative="less").pvalue,
+    )
+
+
+def _nan(_: float) -> float:
+    return np.nan
+
+
+_STATISTICS: dict[str, Callable[[Survey, Claim, float], _Estimate]] = {
+    "share": _share,
+    "mean": _mean,
+    "quantile": _quantile,
+}
+
+
+# --- evaluation ------------------------------------------------------------------------
+
+
+def _evaluate_one(survey: Survey, claim: Claim, cs: ClaimSet, lang: str) -> dict[str, Any]:
+    kind = claim.comparison["type"]
+    row: dict[str, Any] = {
+        "claim": claim.id,
+        "statement": claim.text(lang),
+        "item": ", ".join(claim.items),
+        "statistic": claim.statistic["type"],
+        "comparison": kind,
+    }
+    if claim.statistic["type"] == "ranking":
+        return row | _evaluate_ranking(survey, claim, cs)
+    midpoint = (
+        survey.codebook.scale_of(claim.items[0]).midpoint
+        if survey.codebook.item(claim.items[0]).type == "scale"
+        else None
+    )
+    lo, hi = region(claim, midpoint=midpoint)
+    est = _STATISTICS[claim.statistic["type"]](survey, claim, cs.ci_level)
+    row |= {
+        "threshold": {"below": hi, "about": (lo + hi) / 2, "neutral": midpoint}.get(kind, lo),
+        "threshold_low": lo,
+        "threshold_high": hi,
+        "n": est.n,
+        "estimate": est.estimate,
+        "ci_low": est.ci_low,
+        "ci_high": est.ci_high,
+        "ci_level": cs.ci_level,
+        "ci_method": est.ci_method,
+    }
+    if est.n < cs.min_n or not np.isfinite(est.estimate):
+        return row | {
+            "verdict": "inconclusive",
+            "p_value": np.nan,
+            "method": est.method,
+            "note": f"fewer than {cs.min_n} valid answers (n = {est.n})",
+        }
+    inside = lo <= est.estimate <= hi if kind in ("about", "neutral") else lo < est.estimate < hi
+    bounds = []
+    if inside:
+        if np.isfinite(lo):
+            bounds.append((est.p_greater(lo), f"> {lo:g}"))
+        if np.isfinite(hi):
+            bounds.append((est.p_less(hi), f"< {hi:g}"))
+        verdict = "supported"
+    else:
+        below = est.estimate < lo if np.isfinite(lo) else False
+        bounds.append((est.p_less(lo), f"< {lo:g}") if below else (est.p_greater(hi), f"> {hi:g}"))
+        verdict = "not supported"
+    p = max(b[0] for b in bounds)
+    alternative = " and ".join(b[1] for b in bounds)
+    test = est.method + (
+        ", intersection-union (largest p of the bounds)" if len(bounds) > 1 else ""
+    )
+    return row | {
+        "verdict": verdict,
+        "p_value": float(p),
+        "alternative": alternative,
+        "method": f"{test}; H1: true value {alternative}",
+        "note": "",
+    }
+
+
+def _evaluate_ranking(survey: Survey, claim: Claim, cs: ClaimSet) -> dict[str, Any]:
+    from .stats import survey_battery_ranking, survey_pairwise_battery
+
+    items = list(claim.items)
+    out: dict[str, Any] = {"ci_level": cs.ci_level, "threshold": np.nan}
+    if claim.comparison["type"] == "describe":
+        ranking = survey_battery_ranking(survey, items, correction=cs.correction, alpha=cs.alpha)
+        return out | {
+            "n": int(ranking["n"].min()) if len(ranking) else 0,
+            "estimate": float(ranking["mean"].iloc[0]),
+            "ci_low": np.nan,
+            "ci_high": np.nan,
+            "verdict": "descriptive",
+            "p_value": np.nan,
+            "method": "ranking by mean, complete cases (Friedman and pairwise Wilcoxon in the ranking table)",
+            "note": "ranking by mean: " + " > ".join(ranking["item"]),
+        }
+    named = list(claim.comparison["items"])
+    others = [i for i in items if i not in named]
+    codes = survey.codes(items)
+    means = codes.mean().sort_values(ascending=False, kind="stable")
+    order = list(means.index)
+    pairs = survey_pairwise_battery(
+        survey,
+        items,
+        correction=cs.correction,
+        missing="pairwise",
+        pairs=[(a, b) for a in named for b in others],
+    )
+    n = int(pairs["n"].min())
+    if n < cs.min_n:
+        return out | {
+            "n": n,
+            "verdict": "inconclusive",
+            "p_value": np.nan,
+            "estimate": np.nan,
+            "method": "ranking",
+            "note": f"fewer than {cs.min_n} paired answers (n = {n})",
+        }
+    inside = set(order[: len(named)]) == set(named)
+    # the weakest margin between a named item and any other item, with its paired CI
+    margin, a, b = min((means[a] - means[b], a, b) for a in named for b in others)
+    lo, hi = _paired_ci(codes[a] - codes[b], cs.ci_level)
+    p_ab = _pair_p(pairs)
+    if inside:
+        p = max(p_ab[(x, y)] for x in named for y in others)
+        verdict, alternative = "supported", "each named item above every other item"
+    else:
+        p = min(p_ab[(y, x)] for x in named for y in others)
+        verdict, alternative = "not supported", "some other item above a named item"
+    return out | {
+        "n": n,
+        "estimate": float(margin),
+        "ci_low": lo,
+        "ci_high": hi,
+        "ci_method": "paired t",
+        "threshold": 0.0,
+        "threshold_low": 0.0,
+        "threshold_high": math.inf,
+        "verdict": verdict,
+        "p_value": float(p),
+        "alternative": alternative,
+        "method": (
+            "Wilcoxon signed-rank tests of each named item against every other item "
+            f"(pairwise complete cases, {cs.correction}-adjusted over those "
+            f"{len(named) * len(others)} pairs; the largest adjusted p counts); "
+            f"estimate = smallest difference of means ({a} - {b})"
+        ),
+        "note": "ranking by mean: " + " > ".join(order),
+    }
+
+
+def _pair_p(pairs: pd.DataFrame) -> dict[tuple[str, str], float]:
+    """One-sided reading of the adjusted pairwise p: p for "x above y"."""
+    out: dict[tuple[str, str], float] = {}
+    for rec in pairs.itertuples(index=False):
+        x, y, p = rec.item_a, rec.item_b, float(rec.p_adjusted)
+        out[(x, y)] = p if rec.direction == "above" else 1.0
+        out[(y, x)] = p if rec.direction == "below" else 1.0
+    return out
+
+
+def _paired_ci(diff: pd.Series, ci_level: float) -> tuple[float, float]:
+    from statsmodels.stats.weightstats import DescrStatsW
+
+    if len(diff) < 2:
+        return np.nan, np.nan
+    diff = diff.dropna()
+    if len(diff) < 2:
+        return np.nan, np.nan
+    lo, hi = DescrStatsW(diff.to_numpy(dtype=float)).tconfint_mean(alpha=1 - ci_level)
+    return float(lo), float(hi)
+
+
+def evaluate_claims(
+    survey: Survey,
+    claims: ClaimSet | None = None,
+    *,
+    lang: str | None = None,
+    cut: str = FINAL,
+) -> pd.DataFrame:
+    """Evaluate every claim on ``survey`` into a verdict table.
+
+    Parameters
+    ----------
+    survey
+        The cleaned survey (or a cut of it).
+    claims
+        A :class:`ClaimSet` (default: the bundled claims, validated against the
+        survey's codebook).
+    lang
+        Language of the ``statement`` column (default: the codebook's source language).
+    cut
+        Label of this cut (``"final"`` or a cut-off name); claims whose ``cuts`` do not
+        include it are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim: ``claim``, ``statement``, ``item``, ``statistic``,
+        ``comparison``, ``threshold``, ``threshold_low``, ``threshold_high``, ``n``,
+        ``estimate``, ``ci_low``, ``ci_high``, ``ci_level``, ``ci_method``,
+        ``method`` (the test and its H1), ``alternative``, ``p_value``, ``p_adjusted``
+        (over the claims of this call that have a test), ``correction``, ``family``,
+        ``verdict``, ``settled``, ``note``, ``cut``.
+
+    Examples
+    --------
+    >>> from cmmc_analysis.survey import load_survey
+    >>> table = evaluate_claims(load_survey())
+    >>> table.set_index("claim").loc["S2", "verdict"]
+    'supported'
+    """
+    from .stats import adjust_pvalues
+
+    claims = claims or load_claims(codebook=survey.codebook)
+    lang = lang or survey.codebook.source_language
+    rows = [
+        _evaluate_one(survey, c, claims, lang)
+        for c in claims.claims
+        if c.cuts is None or cut in c.cuts
+    ]
+    table = pd.DataFrame(rows)
+    p = table["p_value"].to_numpy(dtype=float)
+    table["p_adjusted"] = adjust_pvalues(p, method=claims.correction)
+    table["correction"] = claims.correction
+    table["family"] = f"claims evaluated on the {cut} cut ({int(np.isfinite(p).sum())} tests)"
+    tested = table["verdict"].isin(["supported", "not supported"])
+    table["settled"] = pd.array(tested & (table["p_adjusted"] < claims.alpha), dtype="boolean")
+    table.loc[~table["verdict"].isin(["supported", "not supported", "inconclusive"]), "settled"] = (
+        pd.NA
+    )
+    table["cut"] = cut
+    return table
+
+
+def evaluate_cuts(
+    survey: Survey,
+    claims: ClaimSet | None = None,
+    *,
+    cutoff: str | pd.Timestamp | None = None,
+    lang: str | None = None,
+) -> pd.DataFrame:
+    """The verdict table on the interim cut and on the final data, stacked.
+
+    Parameters
+    ----------
+    cutoff
+        A cut-off name of the codebook or a date-time (default: the codebook's default
+        cut-off, the newsletter's morning for the bundled survey).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`evaluate_claims`; ``cut`` holds the cut-off's label for
+        the interim rows and ``"final"`` for the rest. Each cut is its own family.
+    """
+    claims = claims or load_claims(codebook=survey.codebook)
+    interim = survey.cut(cutoff)
+    return pd.concat(
+        [
+            evaluate_claims(interim, claims, lang=lang, cut=str(interim.cutoff)),
+            evaluate_claims(survey, claims, lang=lang, cut=FINAL),
+        ],
+        ignore_index=True,
+    )
+
+
+def compare_cuts(
+    survey: Survey,
+    claims: ClaimSet | None = None,
+    *,
+    cutoff: str | pd.Timestamp | None = None,
+    lang: str | None = None,
+) -> pd.DataFrame:
+    """Interim and final verdicts side by side, with what changed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim: ``claim``, ``statement``, then for each of ``interim`` and
+        ``final``: ``n_*``, ``estimate_*``, ``ci_low_*``, ``ci_high_*``, ``p_adjusted_*``,
+        ``verdict_*``, ``settled_*``; and ``changed`` (bool: verdict or settled status
+        differs) and ``change`` (a short description).
+
+    Examples
+    --------
+    >>> from cmmc_analysis.survey import load_survey
+    >>> side = compare_cuts(load_survey()).set_index("claim")
+    >>> bool(side.loc["S2", "settled_interim"])
+    True
+    """
+    long = evaluate_cuts(survey, claims, cutoff=cutoff, lang=lang)
+    interim_label = next(c for c in long["cut"].unique() if c != FINAL)
+    cols = ["n", "estimate", "ci_low", "ci_high", "p_adjusted", "verdict", "settled"]
+    parts = []
+    for label, suffix in ((interim_label, "interim"), (FINAL, "final")):
+        part = long.loc[long["cut"] == label].set_index("claim")[cols]
+        parts.append(part.add_suffix(f"_{suffix}"))
+    statements = long.drop_duplicates("claim").set_index("claim")["statement"]
+    side = pd.concat([statements, *parts], axis=1).reset_index()
+    v_i, v_f = side["verdict_interim"], side["verdict_final"]
+    s_i = side["settled_interim"].astype("boolean")
+    s_f = side["settled_final"].astype("boolean")
+    side["changed"] = (v_i.fillna("") != v_f.fillna("")) | (s_i.fillna(False) != s_f.fillna(False))
+    side["change"] = [
+        _describe_change(a, b, c, d) for a, b, c, d in zip(v_i, s_i, v_f, s_f, strict=True)
+    ]
+    return side
+
+
+def _describe_change(v_i: Any, s_i: Any, v_f: Any, s_f: Any) -> str:
+    if not isinstance(v_i, str):
+        return "final only"
+    if v_i != v_f:
+        return f"{v_i} -> {v_f}"
+    settled_i, settled_f = _true(s_i), _true(s_f)
+    if settled_i != settled_f:
+        return "settled at the close" if settled_f else "no longer settled"
+    return "settled at the interim" if settled_i else "unchanged"
+
+
+def _true(value: Any) -> bool:
+    return False if pd.isna(value) else bool(value)
+
+
+def sensitivity(
+    raw: Any,
+    claims: ClaimSet | None = None,
+    *,
+    codebook: Codebook | None = None,
+    optional: Sequence[str] = ("speeders", "straightliners"),
+    lang: str | None = None,
+) -> pd.DataFrame:
+    """Verdicts with and without the optional exclusions (speeders, straight-liners).
+
+    Cleans ``raw`` twice, once as the codebook says and once with the ``optional``
+    rules set to flag without excluding, and evaluates the claims on both.
+
+    Parameters
+    ----------
+    raw
+        A :class:`~cmmc_analysis.io.RawExport` (from ``read_export``).
+    optional
+        Cleaning rules switched to ``exclude: false`` in the alternative.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim: ``claim``, ``n``, ``estimate``, ``verdict``, ``settled``
+        as cleaned by default, the same with suffix ``_without`` for the alternative,
+        and ``changed`` (verdict or settled status differs).
+    """
+    from .clean import clean
+
+    codebook = codebook or load_codebook()
+    claims = claims or load_claims(codebook=codebook)
+    base = evaluate_claims(clean(raw, codebook), claims, lang=lang)
+    rules = {rule: {"exclude": False} for rule in optional}
+    alt = evaluate_claims(clean(raw, codebook, rules=rules), claims, lang=lang)
+    cols = ["claim", "n", "estimate", "verdict", "settled"]
+    out = base[cols].merge(alt[cols], on="claim", suffixes=("", "_without"))
+    out["changed"] = (out["verdict"] != out["verdict_without"]) | (
+        out["settled"].astype("boolean").fillna(False)
+        != out["settled_without"].astype("boolean").fillna(False)
+    )
+    out["excluded_rules"] = ", ".join(optional)
+    return out
+
+
+def claim_ranking(survey: Survey, claim: Claim, *, correction: str = "holm") -> pd.DataFrame:
+    """The full ranking table behind a ranking claim (S7, S9): one row per item.
+
+    Delegates to :func:`cmmc_analysis.stats.survey_battery_ranking`.
+    """
+    from .stats import survey_battery_ranking
+
+    if claim.statistic["type"] != "ranking":
+        raise ClaimsError(
+            f"claim {claim.id} is not a ranking claim (statistic {claim.statistic['type']!r})"
+        )
+    return survey_battery_ranking(survey, list(claim.items), correction=correction)
+
+
+def with_options(claims: ClaimSet, **options: Any) -> ClaimSet:
+    """A copy of ``claims`` with family options changed (alpha, correction, min_n...)."""
+    return replace(claims, **options)
