@@ -1,0 +1,359 @@
+"""The report as readers see it: pages opened offline in headless Chromium.
+
+Two parts. First, small pages written in the test with one planted fault each
+(a broken image, a table wider than a laptop, a script from the network, a console
+error, an image hidden in print...): each fault must make its check fail, and a
+clean page must pass them all. Second, every page of the built report (the
+``report_it`` / ``report_en`` fixtures) must pass every check.
+
+One Chromium per module; tests skip with the reason when no Chromium (or no
+Playwright) is installed, except under CI (``CI`` set), which installs Debian's
+``chromium``: there a missing browser fails the tests instead of hiding them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+
+from cmmc_analysis.browser import (
+    BrowserUnavailable,
+    OfflineBrowser,
+    PageReport,
+    check_page,
+    find_chromium,
+    open_browser,
+    screenshot_report,
+)
+from cmmc_analysis.errors import ReportError
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        with open_browser() as live:
+            yield live
+    except BrowserUnavailable as err:
+        if os.environ.get("CI"):  # CI installs Chromium: a skip there would hide a broken setup
+            pytest.fail(f"browser checks need Chromium, and CI must provide it: {err}")
+        pytest.skip(f"browser checks need Chromium: {err}")
+
+
+def png_bytes(width: int = 40, height: int = 20) -> bytes:
+    """A valid solid-red RGB PNG, written by hand (PNG spec: signature, IHDR, IDAT, IEND)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def write_page(
+    folder: Path,
+    body: str,
+    *,
+    name: str = "page.html",
+    head: str = "",
+    title: str = "Findings",
+    lang: str = "en",
+) -> Path:
+    """An HTML page with a valid figure ``fig.png`` beside it."""
+    (folder / "fig.png").write_bytes(png_bytes())
+    lang_attr = f' lang="{lang}"' if lang else ""
+    title_tag = f"<title>{title}</title>" if title else ""
+    page = folder / name
+    page.write_text(
+        f'<!doctype html><html{lang_attr}><head><meta charset="utf-8">{title_tag}{head}'
+        f"</head><body>{body}</body></html>",
+        encoding="utf-8",
+    )
+    return page
+
+
+CLEAN_BODY = """
+<h1>Findings</h1>
+<table id="claims"><thead><tr><th>Claim</th><th>Verdict</th></tr></thead>
+<tbody><tr><td>Most agents work remotely</td><td>supported</td></tr></tbody></table>
+<img id="headline" src="fig.png" alt="Share of agents working remotely" width="400">
+<p>Text.</p>
+"""
+
+
+# --- planted faults on small pages ---------------------------------------------------
+
+
+def test_clean_page_passes_every_check(browser: OfflineBrowser, tmp_path: Path) -> None:
+    page = write_page(tmp_path, CLEAN_BODY)
+    report = check_page(page, browser=browser, headline=["#claims", "#headline"])
+    assert report.problems() == []
+    assert report.console_errors == [] and report.failed_requests == []
+    assert report.external_requests == [] and report.broken_images == []
+    assert (report.scroll_width, report.viewport_width) == (1366, 1366)
+    assert not report.overflow
+    assert report.headline == {"#claims": True, "#headline": True}
+    assert (report.title, report.lang) == ("Findings", "en")
+    # one 40x20 PNG on screen; Chromium embeds it as one image object in the PDF
+    assert report.n_images == 1
+    assert report.pdf_images >= 1
+    assert report.pdf_bytes > 1000
+    assert report.print_ok
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "missing.png",  # a file the report forgot to copy
+        "data:image/png;base64,bm90IGEgcG5n",  # "not a png", declared as a PNG
+    ],
+)
+def test_broken_image_is_reported(browser: OfflineBrowser, tmp_path: Path, src: str) -> None:
+    page = write_page(tmp_path, f'<h1>x</h1><img src="fig.png" alt="ok"><img src="{src}" alt="b">')
+    report = check_page(page, browser=browser, pdf=False)
+    assert report.broken_images == [src]
+    assert f"page.html: broken image {src}" in report.problems()
+
+
+def test_table_wider_than_a_laptop_overflows(browser: OfflineBrowser, tmp_path: Path) -> None:
+    cells = "".join(f"<td>column_number_{i:02d}_wide</td>" for i in range(40))
+    page = write_page(tmp_path, f"<h1>x</h1><table id='wide'><tr>{cells}</tr></table>")
+    report = check_page(page, browser=browser, pdf=False)
+    assert report.scroll_width > 1366
+    assert report.overflow
+    assert any(w.startswith("table#wide (") for w in report.wide_elements)
+    assert any("scrolls horizontally" in p for p in report.problems())
+
+
+def test_table_scrolling_inside_its_box_is_too_wide(
+    browser: OfflineBrowser, tmp_path: Path
+) -> None:
+    # the page itself does not scroll, but half the table is hidden in a scroller:
+    # a reader still cannot see it on a laptop screen
+    cells = "".join(f"<td>column_number_{i:02d}_wide</td>" for i in range(40))
+    body = f"<div class='out' style='overflow-x:auto'><table><tr>{cells}</tr></table></div>"
+    report = check_page(write_page(tmp_path, body), browser=browser, pdf=False)
+    assert report.scroll_width == report.viewport_width == 1366
+    assert report.overflow
+    assert any(w.startswith("div.out holding table (scrolls: ") for w in report.wide_elements)
+
+
+def test_narrower_window_is_honoured(browser: OfflineBrowser, tmp_path: Path) -> None:
+    page = write_page(tmp_path, "<h1>x</h1><img src='fig.png' alt='f' style='width:900px'>")
+    assert not check_page(page, browser=browser, pdf=False).overflow
+    narrow = check_page(page, browser=browser, width=800, pdf=False)
+    assert narrow.viewport_width == 800
+    assert narrow.overflow
+    assert any(w.startswith("img (900 px wide") for w in narrow.wide_elements)
+
+
+def test_network_fetch_is_blocked_and_reported(browser: OfflineBrowser, tmp_path: Path) -> None:
+    head = (
+        '<script src="https://example.org/x.js"></script>'
+        '<link rel="stylesheet" href="http://example.org/style.css">'
+    )
+    # if the script had run it would have set window.loaded; the page says whether it did
+    body = "<h1 id='h'>x</h1><script>document.title = String(window.loaded === true)</script>"
+    page = write_page(tmp_path, body, head=head)
+    report = check_page(page, browser=browser, pdf=False)
+    assert report.external_requests == [
+        "https://example.org/x.js",
+        "http://example.org/style.css",
+    ]
+    assert report.title == "false"  # blocked: nothing from the network ran
+    assert any("ERR_BLOCKED_BY_CLIENT" in f for f in report.failed_requests)
+    assert "page.html: external request https://example.org/x.js" in report.problems()
+
+
+def test_console_error_from_a_script_is_reported(browser: OfflineBrowser, tmp_path: Path) -> None:
+    body = "<h1>x</h1><script>console.error('planted fault'); notDefined();</script>"
+    report = check_page(write_page(tmp_path, body), browser=browser, pdf=False)
+    assert report.console_errors == [
+        "planted fault (at page.html:0)",
+        "uncaught notDefined is not defined",
+    ]
+    assert report.external_requests == [] and report.broken_images == []
+
+
+def test_headline_below_the_first_screens_is_not_visible(
+    browser: OfflineBrowser, tmp_path: Path
+) -> None:
+    body = (
+        "<h1>x</h1><div style='height:3000px'></div>"
+        "<table id='claims'><tr><th>c</th></tr></table>"
+        "<img id='hidden' src='fig.png' alt='f' style='display:none'>"
+    )
+    report = check_page(
+        write_page(tmp_path, body),
+        browser=browser,
+        headline=["h1", "#claims", "#hidden", "#absent"],
+        pdf=False,
+    )
+    assert report.headline == {"h1": True, "#claims": False, "#hidden": False, "#absent": False}
+    # the table starts just past 3000 px: beyond 3 screens (2304 px), within 5 (3840 px)
+    page = write_page(tmp_path, body)
+    for screens, seen in [(3, False), (5, True)]:
+        again = check_page(page, browser=browser, headline=["#claims"], screens=screens, pdf=False)
+        assert again.headline == {"#claims": seen}
+
+
+def test_image_hidden_in_print_is_reported(browser: OfflineBrowser, tmp_path: Path) -> None:
+    head = "<style>@media print { img { display: none } }</style>"
+    report = check_page(write_page(tmp_path, CLEAN_BODY, head=head), browser=browser)
+    assert report.n_images == 1
+    assert report.print_hidden_images == ["fig.png"]
+    assert report.pdf_images == 0
+    assert not report.print_ok
+
+
+def test_missing_title_and_lang_are_reported(browser: OfflineBrowser, tmp_path: Path) -> None:
+    report = check_page(
+        write_page(tmp_path, "<h1>x</h1>", title="", lang=""), browser=browser, pdf=False
+    )
+    assert (report.title, report.lang) == ("", "")
+    assert report.problems() == ["page.html: no <title>", "page.html: no <html lang>"]
+
+
+def test_figures_without_alt_and_tables_without_headers_are_reported(
+    browser: OfflineBrowser, tmp_path: Path
+) -> None:
+    body = (
+        "<h1>x</h1><img src='fig.png'>"
+        # nbconvert's stand-in for a missing alt is no description either
+        "<img src='fig.png?2' alt='No description has been provided for this image'>"
+        "<img src='fig.png?3' alt='Share of agents working remotely, by wave'>"
+        "<table id='bare'><tr><td>1</td></tr></table><table><tr><td>2</td></tr></table>"
+        "<table><tr><th>ok</th></tr></table>"
+    )
+    report = check_page(write_page(tmp_path, body), browser=browser, pdf=False)
+    assert report.images_without_alt == ["fig.png", "fig.png?2"]
+    assert report.tables_without_headers == ["table#bare", "table 2"]
+    assert "page.html: no header cells in table#bare" in report.problems()
+
+
+def test_screenshots_are_written_next_to_the_report(
+    browser: OfflineBrowser, tmp_path: Path
+) -> None:
+    write_page(tmp_path, CLEAN_BODY, name="index.html")
+    write_page(tmp_path, CLEAN_BODY, name="04_findings.html")
+    written = screenshot_report(tmp_path, browser=browser)
+    assert written == [tmp_path / "screenshot-index.png", tmp_path / "screenshot-04_findings.png"]
+    for png in written:
+        data = png.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", data[16:24]) == (1366, 768)  # IHDR width, height
+
+
+def test_checks_run_beside_asyncio(browser: OfflineBrowser, tmp_path: Path) -> None:
+    # Playwright's sync API keeps an event loop running in the thread that drives it;
+    # the browser has a thread of its own, so a report build (asyncio.run) can run
+    # while it is open, and a check can be called from a running loop (a notebook)
+    page = write_page(tmp_path, CLEAN_BODY)
+
+    async def in_a_loop() -> PageReport:
+        return check_page(page, browser=browser, pdf=False)
+
+    assert asyncio.run(in_a_loop()).title == "Findings"
+
+
+def test_missing_page_is_a_report_error(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match=r"^nope\.html: page not found; expected an HTML file"):
+        check_page(tmp_path / "nope.html")
+    with pytest.raises(ReportError, match=r"^index\.html: page not found"):
+        screenshot_report(tmp_path)
+
+
+def test_bad_chromium_variable_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CMMC_CHROMIUM", "no-such-browser-binary")
+    with pytest.raises(BrowserUnavailable, match="CMMC_CHROMIUM is 'no-such-browser-binary'"):
+        find_chromium()
+
+
+def test_problems_lists_every_failed_check() -> None:
+    report = PageReport(
+        path="p.html",
+        title="t",
+        lang="it",
+        console_errors=["e"],
+        external_requests=["https://x"],
+        scroll_width=1500,
+        viewport_width=1366,
+        headline={"table": False},
+        pdf_bytes=10,
+        pdf_images=0,
+        n_images=2,
+    )
+    assert report.problems() == [
+        "p.html: console error e",
+        "p.html: external request https://x",
+        "p.html: scrolls horizontally (1500 px of content in a 1366 px window)",
+        "p.html: 'table' not visible in the first screens",
+        "p.html: images lost in print (0 in the PDF, 2 on screen; hidden: [])",
+    ]
+
+
+# --- the built report ----------------------------------------------------------------
+
+#: The page with the claims table and the headline figures, and the selectors that
+#: must show within its first FINDINGS_SCREENS screens (768 px each): the first table
+#: and the first image after the page's first heading.
+FINDINGS_PAGE = "04_findings.html"
+FINDINGS_HEADLINE = (
+    "xpath=(//h1[1]/following::table)[1]",
+    "xpath=(//h1[1]/following::img)[1]",
+)
+FINDINGS_SCREENS = 2
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_every_report_page_passes_the_browser_checks(
+    browser: OfflineBrowser, request: pytest.FixtureRequest, lang: str
+) -> None:
+    """Each page of the built report, opened offline at 1366 px and printed to PDF.
+
+    Checks: no console error; every image loaded, with alternative text; tables with
+    header cells; no request to any host; the claims table and headline figure within
+    the first screens of the findings page; nothing wider than the window; the
+    shareable pages print to PDF with every figure; ``<title>`` and ``<html lang>``.
+    """
+    try:
+        folder = Path(request.getfixturevalue(f"report_{lang}"))
+    except pytest.FixtureLookupError:
+        pytest.skip(f"no report_{lang} fixture yet (the report builder is not in this tree)")
+    pages = sorted(folder.glob("*.html"))
+    names = [page.name for page in pages]
+    assert "index.html" in names and FINDINGS_PAGE in names, names
+
+    # members print the shareable pages; the "-code" flavour is for researchers on screen
+    reports = {
+        page.name: check_page(
+            page,
+            browser=browser,
+            headline=FINDINGS_HEADLINE if page.name == FINDINGS_PAGE else (),
+            screens=FINDINGS_SCREENS,
+            pdf=not page.name.endswith("-code.html"),
+        )
+        for page in pages
+    }
+    problems = [line for report in reports.values() for line in report.problems()]
+    assert not problems, "the report fails in a browser:\n" + "\n".join(problems)
+    assert {name: report.lang.split("-")[0] for name, report in reports.items()} == dict.fromkeys(
+        names, lang
+    )
+    findings = reports[FINDINGS_PAGE]
+    assert findings.n_images >= 1  # the headline figure
+    assert findings.pdf_images >= findings.n_images
+    printed = {name: report.pdf_bytes for name, report in reports.items() if report.pdf_bytes}
+    assert set(printed) == {name for name in names if not name.endswith("-code.html")}
+    assert min(printed.values()) > 5000, printed
