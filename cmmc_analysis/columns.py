@@ -59,6 +59,7 @@ COLUMNS: dict[str, str] = {
     "threshold": "the value a claim or test compares against",
     "weighted": "whether survey weights were used",
     "note": "why a row has no test (group below minimum n, ...) or other caveats",
+    "suppressed": "why values of the row were blanked as small cells ('count < 5', 'n < 30'), missing if none",
     "verdict": "supported / not supported / inconclusive",
     "settled": "whether more responses are unlikely to change the verdict",
 }
