@@ -28,8 +28,53 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from .synth import simulate, write_export
 
     sim = simulate(seed=args.seed, n=args.n)
-    write_export(sim, args.out)
-    print(f"wrote {args.out} ({len(sim.export)} rows, {len(sim.planted)} planted defects)")
+    out, planted = write_export(sim, args.out)
+    print(
+        f"wrote {out} ({len(sim.export)} rows) and {planted} ({len(sim.planted)} planted defects)"
+    )
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Read and clean an export in memory; print what was detected and found. Writes nothing."""
+    from .clean import describe
+    from .survey import load_survey
+
+    print(describe(load_survey(args.path, codebook=args.codebook)))
+    return 0
+
+
+def cmd_clean(args: argparse.Namespace) -> int:
+    """Clean an export and write the clean table and the cleaning log to a folder."""
+    from .clean import write_survey
+    from .survey import load_survey
+
+    survey = load_survey(args.path, codebook=args.codebook)
+    written = write_survey(survey, args.out, format=args.format, protect=(args.path,))
+    print(f"wrote {len(written)} files to {args.out} ({len(survey)} analysed rows)")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Execute the notebooks and write the HTML report (progress on stderr)."""
+    from .report import build_report
+
+    def progress(message: str) -> None:
+        print(f"cmmc-analysis report: {message}", file=sys.stderr, flush=True)
+
+    out = build_report(
+        data=args.data,
+        codebook=args.codebook,
+        lang=args.lang,
+        cutoff=args.cutoff,
+        out=args.out,
+        code=not args.no_code,
+        jobs=args.jobs,
+        screenshots=args.screenshots,
+        include_free_text=args.include_free_text,
+        progress=progress,
+    )
+    print(out / "index.html")
     return 0
 
 
@@ -44,9 +89,51 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="write a simulated raw export")
     p.add_argument("--seed", type=int, default=2020, help="random seed (default 2020)")
-    p.add_argument("--n", type=int, default=None, help="number of respondents (default: as bundled)")
+    p.add_argument(
+        "--n", type=int, default=None, help="number of respondents (default: as bundled)"
+    )
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")
     p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("validate", help="read and clean an export; report problems, write nothing")
+    p.add_argument("path", type=Path, help="the export (CSV or XLSX)")
+    p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: bundled)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("clean", help="write the clean table and the cleaning log")
+    p.add_argument("path", type=Path, help="the export (CSV or XLSX)")
+    p.add_argument("--out", type=Path, required=True, help="folder to write to")
+    p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: bundled)")
+    p.set_defaults(func=cmd_clean)
+
+    from .paths import REPORTS_DIR
+
+    p = sub.add_parser("report", help="execute the notebooks and write the HTML report")
+    p.add_argument(
+        "--data", type=Path, default=None, help="the export (default: bundled, simulated)"
+    )
+    p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: bundled)")
+    p.add_argument(
+        "--lang", choices=["it", "en"], default="it", help="report language (default it)"
+    )
+    p.add_argument(
+        "--cutoff", default=None, help="interim cut-off: a codebook cut-off name or a date-time"
+    )
+    p.add_argument(
+        "--out", type=Path, default=REPORTS_DIR, help="report folder (default: reports/)"
+    )
+    p.add_argument(
+        "--no-code", action="store_true", help="write only the shareable pages (no code)"
+    )
+    p.add_argument("--jobs", type=int, default=2, help="notebooks run at the same time (default 2)")
+    p.add_argument(
+        "--screenshots", action="store_true", help="also write PNGs of index and findings"
+    )
+    p.add_argument(
+        "--include-free-text", action="store_true", help="show scrubbed free-text answers"
+    )
+    p.set_defaults(func=cmd_report)
 
     return parser
 

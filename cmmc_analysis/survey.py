@@ -24,17 +24,19 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook
+from .codebook import Codebook, load_codebook
 from .errors import SurveyDataError
+from .paths import DEFAULT_EXPORT
 
-__all__ = ["Survey"]
+__all__ = ["Survey", "load_survey"]
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,9 @@ class Survey:
         return replace(
             self,
             data=self.data.loc[keep],
-            missing=self.missing.loc[keep] if len(self.missing.columns) else self.missing.iloc[np.flatnonzero(keep)],
+            missing=self.missing.loc[keep]
+            if len(self.missing.columns)
+            else self.missing.iloc[np.flatnonzero(keep)],
             cutoff=label,
         )
 
@@ -104,7 +108,9 @@ class Survey:
             ) from err
         return stamp, stamp.isoformat()
 
-    def codes(self, items: Sequence[str] | None = None, *, reverse_keyed: bool = False) -> pd.DataFrame:
+    def codes(
+        self, items: Sequence[str] | None = None, *, reverse_keyed: bool = False
+    ) -> pd.DataFrame:
         """Scale items as float codes 1..k (NaN where missing).
 
         Parameters
@@ -114,15 +120,69 @@ class Survey:
         reverse_keyed
             Apply the constructs' reverse keys as (1 + k) - code.
         """
-        items = list(items) if items is not None else [i for i in self.codebook.scale_items if i in self.data]
+        items = (
+            list(items)
+            if items is not None
+            else [i for i in self.codebook.scale_items if i in self.data]
+        )
         reversed_items = {r for c in self.codebook.constructs.values() for r in c.reverse}
         out = {}
         for item in items:
             scale = self.codebook.scale_of(item)
             col = self.data[item]
-            codes = col.cat.codes.to_numpy().astype(float) + 1.0 if isinstance(col.dtype, pd.CategoricalDtype) else col.to_numpy(dtype=float)
+            codes = (
+                col.cat.codes.to_numpy().astype(float) + 1.0
+                if isinstance(col.dtype, pd.CategoricalDtype)
+                else col.to_numpy(dtype=float)
+            )
             codes[codes <= 0] = np.nan
             if reverse_keyed and item in reversed_items:
                 codes = (1 + scale.k) - codes
             out[item] = codes
         return pd.DataFrame(out, index=self.data.index)
+
+
+def load_survey(
+    path: str | Path | None = None,
+    *,
+    codebook: Codebook | str | Path | None = None,
+    rules: Mapping[str, Mapping[str, Any]] | None = None,
+    **read_options: Any,
+) -> Survey:
+    """Read and clean an export in one call.
+
+    Parameters
+    ----------
+    path
+        The export (CSV or XLSX); default: the bundled ``data/raw/remote_working_2020.csv``.
+    codebook
+        A :class:`~cmmc_analysis.codebook.Codebook` or the path of a codebook YAML
+        file; default: the bundled codebook.
+    rules
+        Overrides of the codebook's cleaning rules (see :func:`cmmc_analysis.clean.clean`).
+    **read_options
+        ``encoding``, ``delimiter``, ``decimal``: passed to
+        :func:`cmmc_analysis.io.read_export`.
+
+    Returns
+    -------
+    Survey
+        The analysed rows (see :func:`cmmc_analysis.clean.clean` for the columns).
+
+    Examples
+    --------
+    >>> survey = load_survey()
+    >>> survey.source["file"], survey.source["n_raw_rows"], len(survey), len(survey.log.excluded)
+    ('remote_working_2020.csv', 250, 235, 15)
+    >>> len(survey.cut("interim"))
+    108
+    """
+    from .clean import clean
+    from .io import read_export
+
+    if not isinstance(codebook, Codebook):
+        codebook = load_codebook(codebook)
+    raw = read_export(
+        path if path is not None else DEFAULT_EXPORT, codebook=codebook, **read_options
+    )
+    return clean(raw, codebook, rules=rules)

@@ -260,11 +260,6 @@ def test_ids_are_not_plain_hashes_of_the_email(sim_raw):
             assert not any(digest.startswith(i[1:]) or i[1:] in digest for i in ids), algo
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clean.py salts with bytes.fromhex(raw.sha256) when the salt variable is unset, "
-    "and Survey.source (shown as provenance) carries that sha256",
-)
 def test_ids_cannot_be_recomputed_from_the_provenance_a_report_prints(sim_raw, monkeypatch):
     """The salt must not be derivable from what a report shows (the file's sha256).
 

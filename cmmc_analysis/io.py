@@ -1,0 +1,672 @@
+"""Read a raw survey export (CSV or XLSX) and map its headers to codebook item ids.
+
+:func:`read_export` reads what a form tool wrote, as it wrote it: every cell stays a
+string (nothing is guessed by pandas), empty cells are missing, and every record
+keeps its ``source_row`` (the header is row 1, the first record row 2, as a
+spreadsheet shows it). Encoding, delimiter and decimal separator are detected and can
+be overridden; what was used is reported in the :class:`RawExport`.
+
+Headers are matched to items by id or by question text (``Codebook.header``), after
+:func:`normalise_text` (case, stray spaces, typographic quotes, missing accents).
+The file is only ever read.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from cmmc_analysis.codebook import parse_codebook
+>>> cb = parse_codebook({
+...     "survey": {"id": "tiny", "source_language": "en", "languages": ["en"]},
+...     "scales": {"yn": {"points": [{"en": "No"}, {"en": "Yes"}]}},
+...     "items": [{"id": "q1", "type": "scale", "scale": "yn", "text": {"en": "Is it ok?"}}],
+... })
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (folder / "tiny.csv").write_bytes("\\ufeffIS IT OK ?;Comment\\nYes;a\\n;b\\n".encode())
+>>> raw = read_export(folder / "tiny.csv", codebook=cb)
+>>> raw.encoding, raw.delimiter, raw.header_map
+('utf-8-sig', ';', {'q1': 'IS IT OK ?'})
+>>> raw.data["q1"].tolist(), raw.data["source_row"].tolist()
+(['Yes', nan], [2, 3])
+>>> raw.extra_columns
+('Comment',)
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import difflib
+import hashlib
+import io
+import itertools
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook, load_codebook
+from .errors import ExportError
+
+__all__ = ["RawExport", "read_export", "normalise_text", "map_headers"]
+
+_SALT_TAG = b"cmmc-analysis pseudonym salt\x00"
+
+#: Delimiters the sniffer chooses from.
+DELIMITERS = (",", ";", "\t", "|")
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u00a0": " ",
+        "\u2009": " ",
+        "\u202f": " ",
+    }
+)
+_SPACES = re.compile(r"\s+")
+_PUNCT_SPACE = re.compile(r"\s+([?:!.,;])")
+_TRAILING = re.compile(r"[\s?:.!]+$")
+_BRACKETS = re.compile(r"\s*([\[\]])\s*")
+
+
+def normalise_text(text: str) -> str:
+    """The comparison key of a label or header.
+
+    NFC, typographic quotes and apostrophes to ASCII, compatibility forms (``…`` to
+    ``...``), accents stripped, case folded, inner spaces collapsed, ends stripped,
+    no spaces around the brackets of a grid header.
+
+    >>> normalise_text("  Molto  D’ACCORDO ")
+    "molto d'accordo"
+    >>> normalise_text("Né d'accordo") == normalise_text("Ne d'accordo")
+    True
+    >>> normalise_text("Effetto su… [ costi ]")
+    'effetto su...[costi]'
+    """
+    text = unicodedata.normalize("NFKD", text.translate(_QUOTES))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _SPACES.sub(" ", text.casefold()).strip()
+    return _BRACKETS.sub(r"\1", text)
+
+
+def _header_key(text: str) -> str:
+    """:func:`normalise_text` without spaces before or punctuation at the end."""
+    return _TRAILING.sub("", _PUNCT_SPACE.sub(r"\1", normalise_text(text)))
+
+
+@dataclass(frozen=True)
+class RawExport:
+    """A raw export as read: strings only, columns named by item id.
+
+    Attributes
+    ----------
+    data
+        One row per record; ``source_row`` (int, header = row 1) then the item
+        columns present, in codebook order; every value a ``str`` or missing.
+    path, sha256
+        The file and the hex SHA-256 of its bytes.
+    encoding, delimiter, decimal
+        What was detected or given (``delimiter`` is None for XLSX).
+    header_map
+        Item id -> raw header.
+    extra_columns
+        Raw headers that match no item (ignored).
+    warnings
+        Messages about what was detected or ignored.
+    read_at
+        When the file was read (ISO 8601, UTC).
+    salt
+        The default pseudonym salt: a BLAKE2b hash of the file's bytes, keyed with a
+        fixed tag. It is not the published ``sha256`` (nor derivable from it), so ids
+        cannot be recomputed from a report's provenance; not shown in the repr.
+    """
+
+    data: pd.DataFrame
+    path: Path
+    sha256: str
+    encoding: str
+    delimiter: str | None
+    decimal: str
+    header_map: dict[str, str]
+    extra_columns: tuple[str, ...] = ()
+    warnings: list[str] = field(default_factory=list)
+    read_at: str = ""
+    salt: bytes = field(default=b"", repr=False)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+
+def read_export(
+    path: str | Path,
+    *,
+    codebook: Codebook | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+) -> RawExport:
+    """Read a CSV or XLSX export into strings and map its headers to item ids.
+
+    Parameters
+    ----------
+    path
+        The export. ``.xlsx``/``.xlsm`` files (or any file starting with the ZIP
+        signature) are read from their first sheet; anything else as CSV.
+    codebook
+        The codebook the headers are matched against (default: the bundled one).
+    encoding
+        CSV encoding; default: UTF-8 (with or without BOM), else Windows-1252.
+    delimiter
+        CSV delimiter; default: sniffed among ``,`` ``;`` tab and ``|``.
+    decimal
+        Decimal separator of numbers (``"."`` or ``","``); default: ``"."`` for a
+        comma-delimited file, else the one most numeric values use (``","`` when a
+        semicolon- or tab-delimited file gives no hint).
+
+    Returns
+    -------
+    RawExport
+        ``data`` has ``source_row`` and one string column per item found.
+
+    Raises
+    ------
+    ExportError
+        The file cannot be read or decoded (naming the row and column of the first
+        undecodable byte), is empty or has no records, has a duplicated column, or
+        lacks a required column (naming the closest headers found).
+
+    Examples
+    --------
+    >>> from cmmc_analysis.paths import DEFAULT_EXPORT
+    >>> raw = read_export(DEFAULT_EXPORT)
+    >>> raw.data.columns[:3].tolist(), len(raw), raw.encoding, raw.delimiter
+    (['source_row', 'submitted_at', 'duration_s'], 250, 'utf-8', ',')
+    """
+    path = Path(path)
+    codebook = codebook if codebook is not None else load_codebook()
+    if decimal is not None and decimal not in (".", ","):
+        raise ExportError(f"parameter decimal={decimal!r}; expected '.' or ','", path=path)
+    if delimiter is not None and len(delimiter) != 1:
+        raise ExportError(
+            f"parameter delimiter={delimiter!r}; expected a single character", path=path
+        )
+    try:
+        raw_bytes = path.read_bytes()
+    except OSError as err:
+        raise ExportError(f"cannot read the export: {err.strerror}", path=path) from err
+    read_at = datetime.now(UTC).isoformat(timespec="seconds")
+    digest = hashlib.sha256(raw_bytes).hexdigest()
+    if not raw_bytes[:65536].strip() and not raw_bytes.strip():
+        raise ExportError("the file is empty; expected a header row and records", path=path)
+    warnings: list[str] = []
+    if path.suffix.lower() in (".xlsx", ".xlsm") or raw_bytes[:4] == b"PK\x03\x04":
+        headers, frame = _read_xlsx(raw_bytes, path)
+        used_encoding, used_delim = "xlsx", None
+        header_map, extras = map_headers(headers, codebook, path=path, warnings=warnings)
+    else:
+        used_encoding, text = _decode(raw_bytes, path, encoding)
+        used_delim = delimiter or _sniff_delimiter(text, path)
+        headers = _read_header(text, path, used_delim)
+        del text
+        header_map, extras = map_headers(headers, codebook, path=path, warnings=warnings)
+        position = {h: i for i, h in enumerate(headers)}
+        text_columns = [
+            position[h]
+            for i, h in header_map.items()
+            if codebook.items[i].type in ("numeric", "datetime", "text")
+        ]
+        _check_field_counts(raw_bytes, used_encoding, used_delim, path, warnings)
+        frame = _read_csv(raw_bytes, headers, path, used_encoding, used_delim, text_columns)
+    if len(frame) == 0:
+        raise ExportError(
+            "the file has a header row but no records; expected at least one record", path=path
+        )
+    columns = {"source_row": pd.Series(np.arange(2, len(frame) + 2), index=frame.index)}
+    position = {h: i for i, h in enumerate(headers)}
+    for item_id, header in header_map.items():
+        columns[item_id] = frame[position[header]]
+    data = pd.DataFrame(columns)
+    data.index = pd.RangeIndex(len(data))
+    numeric = [i for i in header_map if codebook.items[i].type == "numeric"]
+    used_decimal = decimal or _guess_decimal(data, numeric, used_delim)
+    return RawExport(
+        data=data,
+        path=path,
+        sha256=digest,
+        encoding=used_encoding,
+        delimiter=used_delim,
+        decimal=used_decimal,
+        header_map=header_map,
+        extra_columns=tuple(extras),
+        warnings=warnings,
+        read_at=read_at,
+        salt=hashlib.blake2b(raw_bytes, key=_SALT_TAG, digest_size=32).digest(),
+    )
+
+
+# --- decoding and parsing -------------------------------------------------------------
+
+
+def _decode(raw_bytes: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
+    """Decode the bytes: (encoding used, text)."""
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as err:
+            raise ExportError(
+                f"parameter encoding={encoding!r} is not a known encoding", path=path
+            ) from err
+        candidates = [encoding]
+    else:
+        if b"\x00" in raw_bytes[:8192]:
+            raise ExportError(
+                "the file holds NUL bytes (binary data or UTF-16); expected CSV text in "
+                "UTF-8 or Windows-1252, or an XLSX workbook",
+                path=path,
+            )
+        bom = raw_bytes.startswith(codecs.BOM_UTF8)
+        candidates = ["utf-8-sig"] if bom else ["utf-8", "cp1252"]
+    errors: list[UnicodeDecodeError] = []
+    for enc in candidates:
+        try:
+            return enc, _decode_checked(raw_bytes, enc)
+        except UnicodeDecodeError as exc:
+            errors.append(exc)
+    err = max(errors, key=lambda e: e.start)  # the encoding that read furthest
+    prefix = raw_bytes[: err.start].decode(err.encoding, errors="replace")
+    row, column = _locate(prefix)
+    tried = " or ".join(_ENCODING_NAMES.get(c, c) for c in candidates)
+    raise ExportError(
+        f"byte 0x{raw_bytes[err.start]:02x} cannot be decoded as {tried}; "
+        "expected text in that encoding (pass encoding= to choose another)",
+        path=path,
+        row=row,
+        column=column,
+    ) from err
+
+
+def _decode_checked(raw_bytes: bytes, encoding: str, sample: int = 1 << 20) -> str:
+    """Check that the whole file decodes, chunk by chunk; return the first ``sample`` bytes' text.
+
+    The full text is never held in memory (the records are parsed from the bytes);
+    the sample is enough for sniffing the delimiter and parsing the header.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    head = ""
+    for off in range(0, len(raw_bytes), _CHUNK):
+        try:
+            text = decoder.decode(
+                raw_bytes[off : off + _CHUNK], final=off + _CHUNK >= len(raw_bytes)
+            )
+        except UnicodeDecodeError as err:
+            raise UnicodeDecodeError(
+                err.encoding, raw_bytes, off + err.start, off + err.end, err.reason
+            ) from None
+        if off == 0:
+            head = text
+    if len(raw_bytes) > sample:
+        head = head[: head.rfind("\n", 0, sample) + 1] or head[:sample]
+    return head
+
+
+_ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
+
+
+def _locate(prefix: str) -> tuple[int, str | None]:
+    """Row number (header = 1) and header of the field where ``prefix`` ends."""
+    delim = _sniff_delimiter(prefix, None) if prefix.strip() else ","
+    records = list(csv.reader(io.StringIO(prefix), delimiter=delim))
+    if not records:
+        return 1, None
+    if prefix.endswith(("\n", "\r")):
+        records.append([""])
+    header = records[0]
+    index = len(records[-1]) - 1
+    column = header[index] if 0 <= index < len(header) and len(records) > 1 else None
+    return len(records), column
+
+
+def _sniff_delimiter(text: str, path: Path | None) -> str:
+    """The candidate delimiter that splits the first records into the most, equal fields."""
+    sample = text[:65536]
+    if len(text) > len(sample):
+        sample = sample[: sample.rfind("\n") + 1] or sample
+    best, best_score = ",", (-1.0, 0)
+    for delim in DELIMITERS:
+        try:
+            records = list(itertools.islice(csv.reader(io.StringIO(sample), delimiter=delim), 50))
+        except csv.Error:
+            continue
+        if not records:
+            continue
+        width = len(records[0])
+        if width < 2:
+            continue
+        same = sum(len(r) == width for r in records) / len(records)
+        score = (same, width)
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _read_header(text: str, path: Path, delimiter: str) -> list[str]:
+    """The header row, parsed with :mod:`csv`."""
+    try:
+        header = next(csv.reader(io.StringIO(text[:1_000_000]), delimiter=delimiter))
+    except (StopIteration, csv.Error) as err:
+        raise ExportError(f"cannot parse the header row: {err}", path=path, row=1) from err
+    if not any(h.strip() for h in header):
+        raise ExportError("the header row is empty; expected column headers", path=path, row=1)
+    return header
+
+
+_CHUNK = 1 << 24
+
+
+def _check_field_counts(
+    raw_bytes: bytes, encoding: str, delimiter: str, path: Path, warnings: list[str]
+) -> None:
+    """Refuse a record whose number of fields differs from the header's.
+
+    pandas fills a short record with missing values and, when every record is too
+    long, silently drops the surplus; either way answers would be lost or shifted
+    without a word. A vectorised pass over the bytes (chunk by chunk, quote parity
+    carried across) counts the delimiters outside quotes per record; only when a
+    record looks off is the file scanned exactly with :mod:`csv`, and the first bad
+    record is named. Blank lines are allowed (they are empty records), and so is a
+    short last record (a download that stopped), with a warning.
+    """
+    try:
+        newline, delim = "\n".encode(encoding), delimiter.encode(encoding)
+    except (LookupError, UnicodeEncodeError):
+        return
+    if newline != b"\n" or len(delim) != 1 or '"'.encode(encoding) != b'"':
+        return  # not an ASCII-compatible encoding: leave it to the parser
+    data = np.frombuffer(raw_bytes, dtype=np.uint8)
+    parity, pending, last_end = 0, 0, -1
+    counts, lengths = [], []
+    for off in range(0, len(data), _CHUNK):
+        chunk = data[off : off + _CHUNK]
+        quote = chunk == 34
+        newline_at, delim_at = chunk == 10, chunk == delim[0]
+        if parity or quote.any():
+            inside = np.bitwise_xor.accumulate(quote.view(np.uint8)) ^ np.uint8(parity)
+            parity = int(inside[-1])
+            newline_at &= inside == 0
+            delim_at &= inside == 0
+        ends = np.flatnonzero(newline_at)
+        delims = np.flatnonzero(delim_at)
+        # delimiters before each record end, searched end by end (ends are the fewer)
+        before = np.searchsorted(delims, ends)
+        if len(ends):
+            counts.append(np.diff(before, prepend=0) + 1)
+            counts[-1][0] += pending
+            lengths.append(np.diff(np.r_[last_end, ends + off]) - 1)
+            last_end = int(ends[-1] + off)
+            pending = len(delims) - int(before[-1])
+        else:
+            pending += len(delims)
+    if last_end < len(data) - 1:  # a last record without a final newline
+        counts.append(np.array([pending + 1]))
+        lengths.append(np.array([len(data) - 1 - last_end]))
+    fields, size = np.concatenate(counts), np.concatenate(lengths)
+    if len(fields) < 2 or np.all((fields[1:] == fields[0]) | (size[1:] <= 1)):
+        return
+    text = raw_bytes.decode(encoding)
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    width, bad = None, None
+    for row, record in enumerate(reader, start=1):
+        if width is None:
+            width = len(record)
+        elif bad is not None:  # a bad record followed by more records: an error
+            break
+        elif record and len(record) != width:
+            bad = (row, record)
+    else:
+        if bad is not None and len(bad[1]) < (width or 0):
+            warnings.append(
+                f"the last record (row {bad[0]}) has {len(bad[1])} of {width} fields; "
+                "the file may be truncated (the missing fields are read as blank)"
+            )
+            return
+    if bad is None:
+        return
+    row, record = bad
+    hint = ""
+    if any("\n" in field for field in record):
+        hint = "; a quote opened in this record may be left unclosed"
+    raise ExportError(
+        f"found {len(record)} fields; expected {width} as in the header "
+        f"(delimiter {delimiter!r}){hint}",
+        path=path,
+        row=row,
+    )
+
+
+def _read_csv(
+    raw_bytes: bytes,
+    header: list[str],
+    path: Path,
+    encoding: str,
+    delimiter: str,
+    text_columns: Sequence[int] = (),
+) -> pd.DataFrame:
+    """The records, every column as strings (``""`` -> missing), named by position.
+
+    pandas' inferring reader is several times faster than ``dtype=str`` on text
+    columns, and a column it infers as text holds exactly the file's text; so the
+    columns that may look numeric (``text_columns``) are read as ``str`` from the
+    start, and any other column that pandas turned into numbers or booleans is read
+    again as text. Nothing is guessed.
+    """
+    options = {
+        "sep": delimiter,
+        "encoding": encoding,
+        "header": 0,
+        "names": list(range(len(header))),
+        "keep_default_na": False,
+        "na_values": [""],
+        "skip_blank_lines": False,
+        "quotechar": '"',
+        "index_col": False,
+        "engine": "c",
+    }
+    try:
+        frame = pd.read_csv(
+            io.BytesIO(raw_bytes), dtype=dict.fromkeys(text_columns, "str"), **options
+        )
+        guessed = [
+            c
+            for c in frame.columns
+            if not isinstance(frame[c].dtype, pd.StringDtype) and frame[c].notna().any()
+        ]
+        if guessed:
+            again = pd.read_csv(io.BytesIO(raw_bytes), dtype="str", usecols=guessed, **options)
+            for c in guessed:
+                frame[c] = again[c]
+    except pd.errors.ParserError as err:
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
+        if found is None:
+            raise ExportError(f"malformed CSV: {err}", path=path) from err
+        raise ExportError(
+            f"found {found.group(3)} fields; expected {len(header)} as in the header "
+            f"(delimiter {delimiter!r})",
+            path=path,
+            row=int(found.group(2)),
+        ) from err
+    except pd.errors.EmptyDataError:
+        frame = pd.DataFrame(columns=list(range(len(header))))
+    return frame.astype("str")
+
+
+def _read_xlsx(raw_bytes: bytes, path: Path) -> tuple[list[str], pd.DataFrame]:
+    """The first sheet of a workbook, every value as a string."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(raw_bytes), read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds on a broken file
+        raise ExportError(
+            f"cannot open the workbook ({type(err).__name__}); expected an XLSX file", path=path
+        ) from err
+    try:
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+    finally:
+        book.close()
+    while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise ExportError("the first sheet is empty; expected a header row and records", path=path)
+    width = max(len(r) for r in rows)
+    header = [_cell_text(v) or "" for v in rows[0]] + [""] * (width - len(rows[0]))
+    while header and header[-1] == "":
+        header.pop()
+        width -= 1
+    body = [[_cell_text(v) for v in r[:width]] + [None] * (width - len(r)) for r in rows[1:]]
+    frame = pd.DataFrame(body, columns=list(range(width)), dtype="str")
+    return header, frame
+
+
+def _cell_text(value: object) -> str | None:
+    """A workbook cell as the text a CSV export would hold."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text != "" else None
+
+
+_COMMA_NUMBER = r"^\s*[-+]?\d+,\d+\s*%?\s*$"
+_DOT_NUMBER = r"^\s*[-+]?\d+\.\d+\s*%?\s*$"
+
+
+def _guess_decimal(data: pd.DataFrame, numeric: Sequence[str], delimiter: str | None) -> str:
+    """The decimal separator of the export's numbers.
+
+    ``"."`` in a comma-delimited file (a decimal comma there is still read by the
+    ``numbers`` rule); otherwise the one more distinct numeric values use, and on a
+    tie ``","`` for a semicolon- or tab-delimited file (Italian Excel), ``"."`` else.
+    """
+    if delimiter == ",":
+        return "."
+    comma = dot = 0
+    for col in numeric:
+        uniques = pd.Series(pd.unique(data[col].dropna()), dtype="str")
+        comma += int(uniques.str.match(_COMMA_NUMBER).sum())
+        dot += int(uniques.str.match(_DOT_NUMBER).sum())
+    if comma != dot:
+        return "," if comma > dot else "."
+    return "," if delimiter in (";", "\t") else "."
+
+
+# --- header mapping -------------------------------------------------------------------
+
+
+def map_headers(
+    headers: Sequence[str],
+    codebook: Codebook,
+    *,
+    path: str | Path | None = None,
+    warnings: list[str] | None = None,
+) -> tuple[dict[str, str], list[str]]:
+    """Match raw headers to item ids: (item id -> header, unmatched headers).
+
+    A header matches an item when it equals the item's id or its header text in any
+    language of the codebook, compared with :func:`normalise_text`.
+
+    Raises
+    ------
+    ExportError
+        A header appears twice, or a required item has no column (the message names
+        the item and the closest headers found).
+
+    Examples
+    --------
+    >>> cb = load_codebook()
+    >>> found, extra = map_headers(["role", "QUAL E IL SUO RUOLO ?", "x"], cb)
+    Traceback (most recent call last):
+    ...
+    cmmc_analysis.errors.ExportError: column 'QUAL E IL SUO RUOLO ?': ...
+    """
+    keys: dict[str, str] = {}
+    for item_id in codebook.items:
+        keys.setdefault(_header_key(item_id), item_id)
+        for lang in codebook.languages:
+            keys.setdefault(_header_key(codebook.header(item_id, lang)), item_id)
+    found: dict[str, str] = {}
+    extras: list[str] = []
+    seen: dict[str, str] = {}
+    for position, header in enumerate(headers, start=1):
+        norm = _header_key(header)
+        if not norm:
+            if warnings is not None:
+                warnings.append(f"column {position} has no header and is ignored")
+            continue
+        if norm in seen:
+            raise ExportError(
+                f"the header appears twice (as {seen[norm]!r} and {header!r}); "
+                "expected each column once",
+                path=path,
+                column=repr(header),
+            )
+        seen[norm] = header
+        item_id = keys.get(norm)
+        if item_id is None:
+            extras.append(header)
+        elif item_id in found:
+            raise ExportError(
+                f"item {item_id!r} has two columns ({found[item_id]!r} and {header!r}); "
+                "expected each item once",
+                path=path,
+                column=repr(header),
+            )
+        else:
+            found[item_id] = header
+    by_norm = {_header_key(h): h for h in extras}
+    missing = [i for i, it in codebook.items.items() if it.required and i not in found]
+    if missing:
+        parts = []
+        for item_id in missing:
+            target = _header_key(codebook.header(item_id))
+            close = [
+                by_norm[m] for m in difflib.get_close_matches(target, by_norm, n=3, cutoff=0.4)
+            ]
+            parts.append(
+                f"{item_id!r} ({codebook.header(item_id)!r}; closest headers found: {close})"
+            )
+        raise ExportError(
+            f"required column{'s' if len(missing) > 1 else ''} missing: {'; '.join(parts)}",
+            path=path,
+        )
+    item_keys = {_header_key(codebook.header(i)): i for i in codebook.items}
+    item_keys.update({_header_key(i): i for i in codebook.items})
+    for header in extras:
+        close = difflib.get_close_matches(_header_key(header), item_keys, n=3, cutoff=0.4)
+        closest = list(dict.fromkeys(item_keys[c] for c in close))
+        msg = (
+            f"extra column {header!r} matches no codebook item and is ignored; "
+            f"closest items: {closest}"
+        )
+        if warnings is not None:
+            warnings.append(msg)
+    ordered = {i: found[i] for i in codebook.items if i in found}
+    return ordered, extras
