@@ -1,0 +1,173 @@
+"""Numbers and texts in the report's language."""
+
+from __future__ import annotations
+
+import re
+import string
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cmmc_analysis.errors import ReportError
+from cmmc_analysis.fmt import (
+    STRINGS,
+    claim_sentences,
+    fmt_ci,
+    fmt_int,
+    fmt_number,
+    fmt_p,
+    fmt_share,
+    format_claims,
+    format_table,
+    methods_text,
+    t,
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "it", "en"),
+    [
+        (0.453, "45,3 %", "45.3%"),  # the issue's own example
+        (0.0, "0,0 %", "0.0%"),
+        (1.0, "100,0 %", "100.0%"),
+        (12.3456, "1.234,6 %", "1,234.6%"),
+        (None, "–", "–"),
+        (float("nan"), "–", "–"),
+    ],
+)
+def test_fmt_share(value, it: str, en: str) -> None:
+    assert fmt_share(value, lang="it") == it
+    assert fmt_share(value, lang="en") == en
+
+
+@given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.integers(0, 4))
+def test_italian_and_english_numbers_are_the_same_number(x: float, digits: int) -> None:
+    it, en = fmt_number(x, lang="it", digits=digits), fmt_number(x, lang="en", digits=digits)
+    assert float(it.replace(".", "").replace(",", ".")) == float(en.replace(",", ""))
+    assert float(en.replace(",", "")) == pytest.approx(round(x, digits), abs=10**-digits)
+    if digits:
+        assert re.fullmatch(r"-?\d{1,3}(\.\d{3})*,\d+", it)
+
+
+def test_fmt_p_and_ci() -> None:
+    assert fmt_p(0.0004, lang="it") == "p < 0,001"
+    assert fmt_p(0.001, lang="en") == "p = 0.001"
+    assert fmt_p(0.04567, lang="it", prefix=False) == "0,046"
+    assert fmt_ci(0.614, 0.734, lang="it", share=True) == "[61,4 %; 73,4 %]"
+    assert fmt_ci(0.614, 0.734, lang="en", share=True) == "[61.4%, 73.4%]"
+    assert fmt_int(1234567, lang="it") == "1.234.567"
+
+
+def test_both_languages_have_the_same_keys_and_placeholders() -> None:
+    assert set(STRINGS["it"]) == set(STRINGS["en"])
+    fields = {
+        lang: {
+            k: {f for _, f, _, _ in string.Formatter().parse(v) if f}
+            for k, v in STRINGS[lang].items()
+        }
+        for lang in STRINGS
+    }
+    assert fields["it"] == fields["en"]
+    differ = [
+        k for k in STRINGS["it"] if STRINGS["it"][k] != STRINGS["en"][k] and k.startswith("nb")
+    ]
+    assert len(differ) > 20  # the narrative is really translated
+
+
+def test_t_errors_name_the_key_and_language() -> None:
+    assert t("nb02.segments_text", "en", segment="Region") == "Share agreeing (top-2) by Region."
+    with pytest.raises(
+        ReportError,
+        match=r"unknown text key 'nb01.flowz' for language 'it'; closest: \['nb01.flow'",
+    ):
+        t("nb01.flowz", "it")
+    with pytest.raises(
+        ReportError, match=r"parameter lang: unknown language 'de'; expected one of \['it', 'en'\]"
+    ):
+        fmt_share(0.5, lang="de")
+
+
+def test_format_table_formats_by_column_and_leaves_input_alone() -> None:
+    df = pd.DataFrame(
+        {
+            "item": ["org_models", "tech_cloud"],
+            "n": [232, 12],
+            "mean": [3.926724, 3.5],
+            "top2": [0.676724, 0.5],
+            "p_adjusted": [3.5e-27, 0.0456],
+            "verdict": ["supported", "inconclusive"],
+            "settled": pd.array([True, pd.NA], dtype="boolean"),
+        }
+    )
+    before = df.copy()
+    from cmmc_analysis.codebook import load_codebook
+
+    shown = format_table(df, lang="it", codebook=load_codebook()).data
+    pd.testing.assert_frame_equal(df, before)
+    assert list(shown.columns) == [
+        "Domanda",
+        "n",
+        "Media",
+        "Top-2",
+        "p corretto",
+        "Verdetto",
+        "Consolidata",
+    ]
+    assert shown.iloc[0].tolist()[1:] == ["232", "3,93", "67,7 %", "< 0,001", "confermata", "sì"]
+    assert shown.iloc[1].tolist()[1:] == ["12", "3,50", "50,0 %", "0,046", "non conclusiva", "–"]
+    assert shown.iloc[0, 0].startswith("L'emergenza contribuisce")
+    html = format_table(df, lang="en").to_html()
+    assert "<th" in html and "Strongly" not in html and "Mean" in html
+
+
+def test_format_claims_and_sentences_use_each_claims_unit() -> None:
+    v = pd.DataFrame(
+        {
+            "claim": ["S2", "S4"],
+            "statement": ["Over 80%.", "Moderate."],
+            "cut": ["final", "final"],
+            "statistic": ["share", "mean"],
+            "n": [225, 214],
+            "estimate": [0.871111, 3.542056],
+            "ci_low": [0.821023, 3.411774],
+            "ci_high": [0.90874, 3.672338],
+            "threshold": [0.8, 3.0],
+            "p_adjusted": [0.004, 1e-6],
+            "verdict": ["supported", "supported"],
+            "settled": [True, True],
+        }
+    )
+    shown = format_claims(v, lang="it").data
+    assert shown["Stima"].tolist() == ["87,1 %", "3,54"]
+    assert shown["IC 95 %"].tolist() == ["[82,1 %; 90,9 %]", "[3,41; 3,67]"]
+    assert shown["Taglio"].tolist() == ["finale", "finale"]
+    text = claim_sentences(v, lang="it")
+    assert text.splitlines()[1] == (
+        "- **S4** Moderate. finale (n = 214): confermata, consolidata; stima 3,54 [3,41; 3,67], soglia 3,00."
+    )
+
+
+def test_methods_text_lists_what_was_run() -> None:
+    from types import SimpleNamespace
+
+    tests = pd.DataFrame(
+        {
+            "method": ["Wilcoxon signed-rank vs 3, zero_method=pratt"] * 2 + ["Kruskal-Wallis H"],
+            "correction": ["holm", "holm", "none"],
+            "family": ["vs neutral: " + ", ".join(f"item{i}" for i in range(100))] * 3,
+        }
+    )
+    log = SimpleNamespace(excluded=pd.DataFrame({"rule": ["duplicates", "speeders", "duplicates"]}))
+    text = methods_text([tests], lang="en", log=log)
+    lines = text.splitlines()
+    assert lines[0] == "### Methods"
+    assert (
+        lines[2]
+        == "- **Tests run**: Wilcoxon signed-rank vs 3, zero_method=pratt; Kruskal-Wallis H."
+    )
+    assert lines[3] == "- **Multiplicity corrections**: holm."  # "none" is not a correction
+    assert len(lines[4]) < 300 and lines[4].endswith("….")  # a long family is shortened
+    assert "- **Rows excluded in cleaning**: duplicates 2, speeders 1." in lines
+    assert re.search(r"pandas \d", lines[-1])

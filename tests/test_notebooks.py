@@ -1,0 +1,99 @@
+"""The notebooks as committed (no outputs, thin, parametrised) and as run on other data."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from cmmc_analysis.report import find_notebooks
+
+NOTEBOOKS = find_notebooks()
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def nb(request: pytest.FixtureRequest) -> nbformat.NotebookNode:
+    return nbformat.read(request.param, as_version=4)
+
+
+def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [c for c in nb.cells if c.cell_type == "code"]
+
+
+def test_the_four_numbered_notebooks() -> None:
+    assert [p.name for p in NOTEBOOKS] == [
+        "01_data_and_cleaning.ipynb",
+        "02_exploration.ipynb",
+        "03_significance.ipynb",
+        "04_findings.ipynb",
+    ]
+
+
+def test_committed_without_outputs(nb: nbformat.NotebookNode) -> None:
+    nbformat.validate(nb)
+    for cell in code_cells(nb):
+        assert cell.outputs == [] and cell.execution_count is None, cell.source[:60]
+        assert "execution" not in cell.metadata  # no timing left by a run
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_structure_purpose_parameters_imports_footer(nb: nbformat.NotebookNode) -> None:
+    first, params, imports = nb.cells[0], nb.cells[1], nb.cells[2]
+    assert first.cell_type == "markdown" and "**Purpose.**" in first.source
+    assert params.metadata.get("tags") == ["parameters"]
+    tree = ast.parse(params.source)
+    names = [n.targets[0].id for n in tree.body]
+    assert names == ["data_path", "codebook_path", "lang", "cutoff", "include_free_text"]
+    assert all(
+        isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) for n in tree.body
+    )  # literals only
+    assert all(isinstance(n, ast.Import | ast.ImportFrom) for n in ast.parse(imports.source).body)
+    later = [
+        c for c in code_cells(nb)[2:] if re.search(r"^\s*(import|from \S+ import)", c.source, re.M)
+    ]
+    assert later == []  # one import cell
+    assert "versions_markdown" in nb.cells[-1].source
+
+
+def test_thin_no_long_functions_and_texts_from_the_language(nb: nbformat.NotebookNode) -> None:
+    for cell in code_cells(nb):
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                assert node.end_lineno - node.lineno <= 4, node.name
+        assert len(cell.source.splitlines()) <= 12
+    # every markdown cell shown in the report is produced from fmt.t in the report's language:
+    shown_markdown = [
+        c
+        for c in nb.cells
+        if c.cell_type == "markdown" and "report-hide" not in c.metadata.get("tags", [])
+    ]
+    assert shown_markdown == []
+
+
+def test_notebooks_run_on_a_small_messy_export(
+    tmp_path_factory: pytest.TempPathFactory, report_once
+) -> None:
+    """Every notebook on 80 freshly simulated rows (with their planted mess), in English."""
+    from cmmc_analysis.synth import simulate, write_export
+
+    root = tmp_path_factory.mktemp("small")
+    export = root / "small_export.csv"
+    sim = simulate(seed=7, n=80)
+    write_export(sim, export)
+    out = report_once("report_small", data=export, lang="en", code=False)
+    pages = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.html")}
+    assert sorted(pages) == sorted(["index.html", *(f"{p.stem}.html" for p in NOTEBOOKS)])
+    assert "small_export.csv" in pages["index.html"]
+    assert "The bundled data are simulated" not in pages["index.html"]  # not the bundled data
+    assert "80 rows" in pages["01_data_and_cleaning.html"]
+    assert "Verdict" in pages["04_findings.html"]
+    assert all("Traceback" not in text for text in pages.values())
+
+
+def test_notebooks_have_no_local_paths(nb: nbformat.NotebookNode) -> None:
+    text = nbformat.writes(nb)
+    assert not re.search(r"/(home|Users|root|tmp|work)/", text)
+    assert Path(NOTEBOOKS[0]).parent.name == "notebooks"

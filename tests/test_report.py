@@ -1,0 +1,290 @@
+"""The report build: pages, index, self-containment, languages, atomicity, kernel."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+import cmmc_analysis
+from cmmc_analysis import paths
+from cmmc_analysis.cli import main
+from cmmc_analysis.errors import PrivacyLeakError, ReportError
+from cmmc_analysis.report import build_report, execute_notebook, find_notebooks, inject_parameters
+
+STEMS = [p.stem for p in find_notebooks()]
+PAGES = [f"{s}{suffix}.html" for s in STEMS for suffix in ("", "-code")]
+URL_ATTR = re.compile(r"""\b(?:src|href)\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+
+
+def read(folder: Path, name: str) -> str:
+    return (folder / name).read_text(encoding="utf-8")
+
+
+# --- the bundled report -------------------------------------------------------------
+
+
+def test_every_page_and_the_index_are_written(report_it: Path) -> None:
+    written = sorted(p.name for p in report_it.glob("*.html"))
+    assert written == sorted([*PAGES, "index.html"])
+    index = read(report_it, "index.html")
+    linked = set(re.findall(r'href="([^"]+\.html)"', index))
+    assert linked == set(PAGES)
+
+
+def test_index_states_the_build(report_it: Path) -> None:
+    index = read(report_it, "index.html")
+    data_sha = hashlib.sha256(paths.DEFAULT_EXPORT.read_bytes()).hexdigest()
+    codebook_sha = hashlib.sha256(paths.DEFAULT_CODEBOOK.read_bytes()).hexdigest()
+    assert paths.DEFAULT_EXPORT.name in index
+    assert data_sha in index and codebook_sha in index
+    assert f"cmmc-analysis {cmmc_analysis.__version__}" in index
+    for lib in (
+        "python",
+        "pandas",
+        "numpy",
+        "scipy",
+        "statsmodels",
+        "matplotlib",
+        "seaborn",
+        "nbconvert",
+    ):
+        assert re.search(rf"\b{lib} \d+\.\d+", index), lib
+    assert "simulati" in index and "cmmc-analysis report --data" in index
+    assert "interim (2020-03-18 09:00:00)" in index
+
+
+@pytest.mark.parametrize("name", ["index.html", *PAGES])
+def test_pages_fetch_nothing_from_the_network(report_it: Path, name: str) -> None:
+    text = read(report_it, name)
+    urls = URL_ATTR.findall(text)
+    external = [
+        u for u in urls if not (u.startswith(("data:", "#")) or re.fullmatch(r"[\w.-]+\.html", u))
+    ]
+    assert external == []
+    assert "<script src" not in text and "mathjax" not in text.lower() and "require.js" not in text
+    assert not re.search(r"url\(\s*['\"]?(https?:)?//", text)
+    assert not re.search(r"@import", text)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_page_language_title_and_figures(report_it: Path, stem: str) -> None:
+    text = read(report_it, f"{stem}.html")
+    assert '<html lang="it">' in text
+    title = html.unescape(re.search(r"<title>(.*?)</title>", text, re.S).group(1))
+    assert title.startswith("Remote Working e Contact Center — ")
+    assert re.search(r"— \d{4}-\d{2}-\d{2} \d{2}:\d{2}", title)
+    imgs = re.findall(r"<img\b[^>]*>", text)
+    for img in imgs:
+        assert 'src="data:image/png;base64,iVBOR' in img  # an inline PNG
+        alt = re.search(r'alt="([^"]*)"', img).group(1)
+        assert "(n = " in alt  # the figure's title, with its n
+    assert "<th" in text  # tables have header cells
+
+
+def test_figures_of_the_exploration_and_findings(report_it: Path) -> None:
+    # 02: one diverging chart per battery (4 for the bundled codebook) plus heatmaps;
+    # 04: the claims plot and the S9 chart.
+    assert len(re.findall(r"<img\b", read(report_it, "02_exploration.html"))) >= 4
+    findings = read(report_it, "04_findings.html")
+    assert len(re.findall(r"<img\b", findings)) == 2
+    assert "Adozione delle tecnologie (S9)" in findings
+
+
+def test_shareable_pages_have_no_code(report_it: Path) -> None:
+    for stem in STEMS:
+        shared, code = read(report_it, f"{stem}.html"), read(report_it, f"{stem}-code.html")
+        assert 'class="jp-InputArea' not in shared and "load_survey" not in shared
+        assert 'class="jp-InputPrompt' not in shared and "In&nbsp;[" not in shared
+        assert 'class="jp-InputArea' in code and "load_survey" in code
+        assert "injected-parameters" not in shared
+
+
+def test_claims_table_with_verdicts(report_it: Path, report_en: Path) -> None:
+    it, en = read(report_it, "04_findings.html"), read(report_en, "04_findings.html")
+    assert "Verdetto" in it and "confermata" in it and "Consolidata" in it
+    assert "Verdict" in en and "supported" in en and "Settled" in en
+    for claim in ("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S9"):
+        assert f">{claim}<" in it
+
+
+def test_numbers_formatted_for_the_language(report_it: Path, report_en: Path) -> None:
+    it, en = read(report_it, "04_findings.html"), read(report_en, "04_findings.html")
+    assert re.search(r">\d{1,3},\d %<", it)  # "67,7 %"
+    assert re.search(r">\d{1,3}\.\d%<", en)  # "67.7%"
+    assert not re.search(r">\d{1,3}\.\d %?<", it)
+
+
+def _numeric_cells(text: str, lang: str) -> list[float]:
+    """Every table cell made only of numbers, parsed according to the language."""
+    cells = [
+        html.unescape(re.sub(r"<[^>]+>", "", c)).strip()
+        for c in re.findall(r"<td\b[^>]*>(.*?)</td>", text, re.S)
+    ]
+    values = []
+    for cell in cells:
+        if not cell or re.search(r"[^\d\s.,%;\[\]<–-]", cell):
+            continue
+        for num in re.findall(r"\d[\d.,]*", cell):
+            num = num.rstrip(".,")
+            num = num.replace(".", "").replace(",", ".") if lang == "it" else num.replace(",", "")
+            values.append(float(num))
+    return values
+
+
+@pytest.mark.parametrize("stem", ["02_exploration", "04_findings"])
+def test_english_and_italian_differ_in_language_not_numbers(
+    report_it: Path, report_en: Path, stem: str
+) -> None:
+    it, en = read(report_it, f"{stem}.html"), read(report_en, f"{stem}.html")
+    assert '<html lang="en">' in en
+    assert "Metodi" in it and "Methods" in en and "Methods" not in it
+    it_numbers, en_numbers = _numeric_cells(it, "it"), _numeric_cells(en, "en")
+    assert len(it_numbers) > 50
+    assert it_numbers == en_numbers
+
+
+def test_methods_section_says_what_was_run(report_it: Path) -> None:
+    text = read(report_it, "03_significance.html")
+    methods = text[text.index('id="Metodi"') :]
+    assert "zero_method=pratt" in methods  # how ties at the midpoint were handled
+    assert "holm" in methods  # which correction
+    assert "Famiglie di test" in methods
+    assert "invii di prova 3" in methods  # exclusions with their counts (cleaning log)
+    assert re.search(r"scipy \d+\.\d+", methods)
+
+
+# --- the machinery, on tiny notebooks -----------------------------------------------
+
+
+def _notebook(*sources: str) -> nbformat.NotebookNode:
+    cells = [new_markdown_cell("# tiny")]
+    params = new_code_cell('lang = "it"\ndata_path = None')
+    params.metadata["tags"] = ["parameters"]
+    cells.append(params)
+    cells += [new_code_cell(s) for s in sources]
+    return new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+    )
+
+
+def _folder_with(tmp_path: Path, **notebooks: nbformat.NotebookNode) -> Path:
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    for name, nb in notebooks.items():
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    return folder
+
+
+def test_inject_parameters_after_the_parameters_cell() -> None:
+    nb = inject_parameters(_notebook("x = 1"), {"lang": "en", "cutoff": None})
+    assert [c.metadata.get("tags", []) for c in nb.cells[:3]] == [
+        [],
+        ["parameters"],
+        ["injected-parameters"],
+    ]
+    assert nb.cells[2].source.splitlines()[1:] == ["lang = 'en'", "cutoff = None"]
+    again = inject_parameters(nb, {"lang": "it"})  # re-injecting replaces, never stacks
+    assert sum("injected-parameters" in c.metadata.get("tags", []) for c in again.cells) == 1
+
+
+def test_kernel_is_this_interpreter_and_this_checkout(tmp_path: Path) -> None:
+    nb = _notebook(
+        "import sys, cmmc_analysis\nprint(sys.executable)\nprint(cmmc_analysis.__file__)"
+    )
+    done = execute_notebook(nb, cwd=tmp_path, name="probe")
+    executable, package = done.cells[2].outputs[0]["text"].split()
+    assert Path(executable) == Path(sys.executable)
+    assert Path(package).resolve() == Path(cmmc_analysis.__file__).resolve()
+
+
+def test_a_failing_notebook_names_the_cell_and_keeps_the_old_report(tmp_path: Path) -> None:
+    folder = _folder_with(
+        tmp_path, **{"01_fine": _notebook("x = 1"), "02_broken": _notebook("y = 2", "z = y / 0")}
+    )
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "index.html").write_text("previous report")
+    with pytest.raises(ReportError) as err:
+        build_report(out=out, notebooks_dir=folder)
+    assert (
+        str(err.value)
+        == "notebook 02_broken failed in cell 5: ZeroDivisionError: division by zero; line 1: z = y / 0"
+    )
+    assert (out / "index.html").read_text() == "previous report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "notebooks",
+        "reports",
+    ]  # no temp folder left
+
+
+def test_cli_exits_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    folder = _folder_with(
+        tmp_path, **{"01_broken": _notebook("raise ValueError('no such column: role')")}
+    )
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", folder)
+    status = main(["report", "--out", str(tmp_path / "out"), "--no-code", "--lang", "en"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert err[-1] == (
+        "cmmc-analysis report: error: notebook 01_broken failed in cell 4: "
+        "ValueError: no such column: role; line 1: raise ValueError('no such column: role')"
+    )
+    assert any("01_broken: running" in line for line in err[:-1])  # progress on stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_leak_fails_the_build(tmp_path: Path) -> None:
+    leaky = _notebook(
+        "from cmmc_analysis.io import read_export\nfrom cmmc_analysis import paths",
+        "print(read_export(paths.DEFAULT_EXPORT).data['email'].dropna().iloc[-1])",
+    )
+    folder = _folder_with(tmp_path, **{"01_leaky": leaky})
+    out = tmp_path / "reports"
+    with pytest.raises(
+        PrivacyLeakError, match=r"01_leaky(-code)?\.html: personal data .* field 'email'"
+    ):
+        build_report(out=out, notebooks_dir=folder)
+    assert not out.exists()
+
+
+def test_success_replaces_the_old_report_and_respects_no_code(tmp_path: Path) -> None:
+    folder = _folder_with(tmp_path, **{"01_tiny": _notebook("print('hello ' + lang)")})
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "stale.html").write_text("old")
+    build_report(out=out, notebooks_dir=folder, code=False, lang="en")
+    assert sorted(p.name for p in out.iterdir()) == ["01_tiny.html", "index.html"]
+    assert "hello en" in (out / "01_tiny.html").read_text()
+
+
+def test_bad_parameters_are_refused_before_running(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="parameter lang: unknown language 'fr'"):
+        build_report(out=tmp_path / "r", lang="fr")
+    with pytest.raises(ReportError, match=r"missing\.csv: parameter data: file not found"):
+        build_report(out=tmp_path / "r", data=tmp_path / "missing.csv")
+    with pytest.raises(ReportError, match="nothing to build"):
+        build_report(out=tmp_path / "r", code=False, no_code=False)
+
+
+def test_screenshots_are_written_next_to_the_report(tmp_path: Path) -> None:
+    from cmmc_analysis.browser import BrowserUnavailable
+
+    folder = _folder_with(tmp_path, **{"01_tiny": _notebook("print('hello')")})
+    out = tmp_path / "reports"
+    try:
+        build_report(out=out, notebooks_dir=folder, screenshots=True, code=False)
+    except BrowserUnavailable as err:
+        pytest.skip(f"no browser: {err}")
+    shots = sorted(p.name for p in out.glob("*.png"))
+    assert shots == ["screenshot-01_tiny.png", "screenshot-index.png"]
+    assert all((out / s).read_bytes().startswith(b"\x89PNG") for s in shots)
