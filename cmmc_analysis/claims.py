@@ -775,7 +775,7 @@ def _true(value: Any) -> bool:
 
 
 def sensitivity(
-    raw: Any,
+    raw: Any = None,
     claims: ClaimSet | None = None,
     *,
     codebook: Codebook | None = None,
@@ -790,7 +790,8 @@ def sensitivity(
     Parameters
     ----------
     raw
-        A :class:`~cmmc_analysis.io.RawExport` (from ``read_export``).
+        A :class:`~cmmc_analysis.io.RawExport` (from ``read_export``), or the path of
+        an export, or None for the bundled export.
     optional
         Cleaning rules switched to ``exclude: false`` in the alternative.
 
@@ -802,8 +803,12 @@ def sensitivity(
         and ``changed`` (verdict or settled status differs).
     """
     from .clean import clean
+    from .io import read_export
+    from .paths import DEFAULT_EXPORT
 
     codebook = codebook or load_codebook()
+    if raw is None or isinstance(raw, str | Path):
+        raw = read_export(raw if raw is not None else DEFAULT_EXPORT, codebook=codebook)
     claims = claims or load_claims(codebook=codebook)
     base = evaluate_claims(clean(raw, codebook), claims, lang=lang)
     rules = {rule: {"exclude": False} for rule in optional}

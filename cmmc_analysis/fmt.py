@@ -48,6 +48,7 @@ __all__ = [
     "fmt_ci",
     "format_table",
     "format_claims",
+    "weighting_text",
     "significance_summary",
     "claim_sentences",
     "package_versions",
@@ -72,6 +73,7 @@ _INT_COLUMNS = (
     "step",
     "n_interim",
     "n_final",
+    "n_without",
 )
 _P_COLUMNS = ("p_value", "p_adjusted")
 
@@ -158,6 +160,49 @@ VIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
             "direction",
         ),
         (),
+    ),
+    "cuts": (
+        (
+            "claim",
+            "n_interim",
+            "verdict_interim",
+            "settled_interim",
+            "n_final",
+            "verdict_final",
+            "settled_final",
+            "change",
+        ),
+        (),
+    ),
+    "sensitivity": (
+        (
+            "claim",
+            "n",
+            "verdict",
+            "settled",
+            "n_without",
+            "verdict_without",
+            "settled_without",
+            "changed",
+        ),
+        (),
+    ),
+    "weighting": (
+        (
+            "item",
+            "estimate_unweighted",
+            "estimate_weighted",
+            "ci_low_weighted",
+            "ci_high_weighted",
+            "difference",
+        ),
+        (
+            "estimate_unweighted",
+            "estimate_weighted",
+            "ci_low_weighted",
+            "ci_high_weighted",
+            "difference",
+        ),
     ),
     "groups": (
         (
@@ -373,8 +418,8 @@ def format_table(
             out[col] = s.map(lambda x: fmt_int(x, lang=lang))
         elif pd.api.types.is_float_dtype(s):
             out[col] = s.map(lambda x: fmt_number(x, lang=lang, digits=digits))
-        elif name in ("verdict", "direction", "rule"):
-            prefix = name if name != "rule" else "rule"
+        elif name.startswith("verdict") or name in ("direction", "rule", "change"):
+            prefix = "verdict" if name.startswith("verdict") else name
             out[col] = s.map(
                 lambda x, p=prefix: (
                     STRINGS[lang].get(f"{p}.{x}", x) if isinstance(x, str) else _MISSING
@@ -478,6 +523,28 @@ def _claim_ci(row: Mapping[str, Any], lang: str) -> str:
     return fmt_ci(row["ci_low"], row["ci_high"], lang=lang, share=share, digits=1 if share else 2)
 
 
+def weighting_text(effect: pd.DataFrame, *, lang: str) -> str:
+    """The heading and introduction of a weighting section, from a weighting table.
+
+    ``effect`` is the result of :func:`cmmc_analysis.weights.weighting_effect`, whose
+    ``attrs["weight_summary"]`` holds the design effect and effective n.
+
+    >>> e = pd.DataFrame({"item": ["q1"]})
+    >>> e.attrs["weight_summary"] = pd.DataFrame({"n": [235], "n_eff": [177.8], "design_effect": [1.3219]})
+    >>> weighting_text(e, lang="en").splitlines()[0]
+    '## How much does weighting move the findings?'
+    """
+    w = effect.attrs["weight_summary"].iloc[0]
+    intro = t(
+        "nb04.weighting_intro",
+        lang,
+        deff=fmt_number(w["design_effect"], lang=lang, digits=2),
+        neff=fmt_int(w["n_eff"], lang=lang),
+        n=fmt_int(w["n"], lang=lang),
+    )
+    return f"## {t('nb04.weighting', lang)}\n\n{intro}"
+
+
 def format_claims(
     verdicts: pd.DataFrame,
     *,
@@ -485,7 +552,6 @@ def format_claims(
     columns: Sequence[str] = (
         "claim",
         "cut",
-        "statement",
         "n",
         "estimate",
         "ci",

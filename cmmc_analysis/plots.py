@@ -328,7 +328,7 @@ def interval_plot(
     colours = ["#e66101", "#5e3c99", "#1b7837", "#555555"]
     with theme({"axes.grid.axis": "x"}):
         if ax is None:
-            fig = Figure(figsize=(9, 1.15 * len(claims) + 1.0), layout="constrained")
+            fig = Figure(figsize=(9, 0.8 * len(claims) + 1.0), layout="constrained")
             axes = list(np.atleast_1d(fig.subplots(len(claims), 1, squeeze=False)[:, 0]))
         else:
             fig, axes = ax.figure, [ax] * len(claims)

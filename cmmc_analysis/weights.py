@@ -48,6 +48,7 @@ from .survey import Survey
 __all__ = [
     "DEFAULT_MARGINS",
     "load_margins",
+    "margins_for",
     "rake",
     "trim_weights",
     "margin_check",
@@ -137,6 +138,30 @@ def load_margins(
             "expected a `margins:` mapping of variable -> {label: share}", path=path
         )
     return validate_margins(body, codebook, path=path)
+
+
+def margins_for(
+    codebook: Codebook, path: str | Path = DEFAULT_MARGINS
+) -> dict[str, dict[str, float]] | None:
+    """The margins of ``path`` if the file declares ``codebook``'s survey, else None.
+
+    A margins file names the survey it belongs to (``survey:`` = the codebook's survey
+    id), so a notebook can show the weighting section for the bundled survey and skip
+    it, rather than fail, for another survey without margins.
+
+    Examples
+    --------
+    >>> sorted(margins_for(load_codebook()))
+    ['sector', 'size']
+    """
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    if not isinstance(doc, dict) or doc.get("survey") != codebook.survey_id:
+        return None
+    return load_margins(path, codebook)
 
 
 def validate_margins(
