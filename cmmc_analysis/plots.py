@@ -396,6 +396,7 @@ def segment_heatmap(
     title: str,
     value: str = "top2",
     item_labels: Mapping[str, str] | None = None,
+    group_labels: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Figure:
     """A heatmap of one statistic by item (rows) and segment group (columns).
@@ -412,6 +413,9 @@ def segment_heatmap(
         The column to show, as a percentage (a share such as ``top2``).
     item_labels
         Texts for the item ids (default: the ids).
+    group_labels
+        Texts for the groups, e.g. the segment's options in the report's language
+        (default: the canonical labels).
     ax
         Axes to draw on.
 
@@ -436,6 +440,8 @@ def segment_heatmap(
     _require(summary_by_segment, ["item", "group", "n", value], "segment_heatmap")
     df = summary_by_segment
     col = df["group"].astype(str)
+    if group_labels:
+        col = col.map(lambda g: group_labels.get(g, g))
     if "segment" in df and df["segment"].nunique() > 1:
         col = df["segment"].astype(str) + ": " + col
     df = df.assign(_col=col, _item=df["item"].astype(str))

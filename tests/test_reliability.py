@@ -251,3 +251,18 @@ def test_result_columns_come_from_the_vocabulary():
         reliability_table(s, ["digital_readiness"]),
     ):
         check_columns(table.columns, EXTRA_COLUMNS)
+
+
+def test_bundled_data_show_the_calibrated_reliability():
+    """QUESTIONNAIRE.md: tech_acceleration alpha about 0.8; the reverse key of
+    cust_phone_pref makes every item-rest correlation of digital_readiness positive."""
+    from cmmc_analysis.survey import load_survey
+
+    survey = load_survey()
+    table = reliability_table(survey).set_index("construct")
+    assert 0.75 <= table.loc["tech_acceleration", "estimate"] <= 0.85
+    lo, hi = table.loc["tech_acceleration", ["ci_low", "ci_high"]]
+    assert lo < table.loc["tech_acceleration", "estimate"] < hi
+    items = item_analysis(survey, "digital_readiness")
+    assert (items["r_rest"] > 0).all()
+    assert not items["flag"].fillna("").astype(bool).any()
