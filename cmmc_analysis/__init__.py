@@ -100,6 +100,12 @@ _EXPORTS: dict[str, str] = {
     "check_page": "browser",
     "open_browser": "browser",
     "screenshot_report": "browser",
+    # chunked (large exports)
+    "score_frame": "chunked",
+    "read_export_chunks": "chunked",
+    "scan_export": "chunked",
+    "chunked_summary": "chunked",
+    "chunked_alpha": "chunked",
     # fmt, plots, report
     "fmt_share": "fmt",
     "fmt_number": "fmt",

@@ -821,6 +821,8 @@ def _not_an_answer(survey: Survey, item: str) -> np.ndarray:
 
 
 def _group_sum(mask: np.ndarray, w: np.ndarray | None, g: np.ndarray, size: int) -> np.ndarray:
+    if size == 1 and w is None:  # no breakdown: a count (g is 0 for every row)
+        return np.array([float(np.count_nonzero(mask & (g >= 0)))])
     idx = np.where(mask & (g >= 0), g, size)
     return np.bincount(idx, weights=w, minlength=size + 1)[:-1].astype(float)
 

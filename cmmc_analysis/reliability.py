@@ -37,6 +37,7 @@ __all__ = [
     "CrossProducts",
     "cross_products",
     "cronbach_alpha",
+    "alpha_from_cross_products",
     "omega_total",
     "item_analysis",
     "reliability_table",
@@ -55,6 +56,11 @@ EXTRA_COLUMNS: dict[str, str] = {
 }
 
 _RULES = ("listwise", "pairwise")
+#: Rows per block in :func:`cross_products`.
+_BLOCK_ROWS = 16_384
+#: Whole-number codes up to this size use float32 products: each partial sum is then a
+#: whole number below _BLOCK_ROWS * _EXACT_F32**2 = 2**22 < 2**24, exact in float32.
+_EXACT_F32 = 16
 
 
 @dataclass(frozen=True)
@@ -110,19 +116,45 @@ def cross_products(codes: pd.DataFrame, *, missing: str = "listwise") -> CrossPr
     """
     x = _numeric(codes)
     _check_rule(missing)
-    answered = np.isfinite(x)
-    if missing == "listwise":
-        x = x[answered.all(axis=1)]
-        answered = np.ones_like(x, dtype=bool)
-    m = answered.astype(float)
-    z = np.where(answered, x, 0.0)
+    k = x.shape[1]
+    n_pair, sum_pair, sq_pair, cross = (np.zeros((k, k)) for _ in range(4))
+    n_any = 0
+    # Row blocks, each copied row-major: the four products stay in cache and are BLAS
+    # calls on contiguous arrays (about 2x faster than one pass over a million rows;
+    # a DataFrame's column-major block made (z**2).T @ m ~20x slower). The sums are the
+    # same as in one pass (exactly so for whole-number codes), as for merged chunks.
+    for start in range(0, x.shape[0], _BLOCK_ROWS):
+        block = np.ascontiguousarray(x[start : start + _BLOCK_ROWS])
+        answered = np.isfinite(block)
+        if missing == "listwise":  # complete rows only: every pair has the same rows
+            block = block[answered.all(axis=1)]
+            n_any += block.shape[0] if k else 0
+            n_pair += block.shape[0]
+            sum_pair += block.sum(axis=0)[:, None]
+            sq_pair += (block * block).sum(axis=0)[:, None]
+            small = (
+                np.abs(block).max(initial=0.0) <= _EXACT_F32 and (block == np.round(block)).all()
+            )
+            z = block.astype(np.float32) if small else block  # exact either way (_EXACT_F32)
+            cross += z.T @ z
+            continue
+        n_any += int(answered.any(axis=1).sum())
+        z = np.where(answered, block, 0.0)
+        # whole-number codes up to 16: exact float32 products, twice as fast (_EXACT_F32)
+        small = bool(np.abs(z).max(initial=0.0) <= _EXACT_F32 and (z == np.round(z)).all())
+        dtype = np.float32 if small else np.float64
+        m, z = answered.astype(dtype), z.astype(dtype, copy=False)
+        n_pair += m.T @ m
+        sum_pair += z.T @ m
+        sq_pair += (z * z).T @ m
+        cross += z.T @ z
     return CrossProducts(
         items=tuple(str(c) for c in codes.columns),
-        n_any=int(answered.any(axis=1).sum()),
-        n_pair=m.T @ m,
-        sum_pair=z.T @ m,
-        sq_pair=(z**2).T @ m,
-        cross=z.T @ z,
+        n_any=n_any,
+        n_pair=n_pair,
+        sum_pair=sum_pair,
+        sq_pair=sq_pair,
+        cross=cross,
     )
 
 
@@ -161,7 +193,27 @@ def cronbach_alpha(
     0  0.953757  0.766352  0.99485  5  3
     """
     _check_level(ci_level)
-    cp = cross_products(codes, missing=missing)
+    return alpha_from_cross_products(
+        cross_products(codes, missing=missing), ci_level=ci_level, missing=missing
+    )
+
+
+def alpha_from_cross_products(
+    cp: CrossProducts, *, ci_level: float = 0.95, missing: str = "listwise"
+) -> pd.DataFrame:
+    """:func:`cronbach_alpha` from (merged) cross-products, e.g. summed over chunks.
+
+    ``missing`` names the rule ``cp`` was built with (it is only reported).
+
+    Examples
+    --------
+    >>> x = pd.DataFrame({"a": [1, 2, 3, 4, 5.0], "b": [2, 2, 3, 5, 5.0], "c": [1, 3, 3, 4, 4.0]})
+    >>> cp = cross_products(x.iloc[:2]) + cross_products(x.iloc[2:])
+    >>> float(alpha_from_cross_products(cp)["estimate"].iloc[0])
+    0.953757...
+    """
+    _check_level(ci_level)
+    _check_rule(missing)
     n = cp.n_any
     k = len(cp.items)
     alpha = _alpha(cp.cov())
