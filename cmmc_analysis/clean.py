@@ -198,7 +198,8 @@ def clean(
     salt_env = config["pseudonym"].get("salt_env") or ""
     env_salt = os.environ.get(salt_env, "") if salt_env else ""
     salt = env_salt.encode("utf-8") if env_salt else (raw.salt or bytes.fromhex(raw.sha256))
-    ids = respondent_ids(df, _fields(config["pseudonym"].get("key"), codebook, df), salt=salt)
+    key_fields = _fields(config["pseudonym"].get("key"), codebook, df)
+    ids, id_bits = _respondent_ids(df, key_fields, salt=salt)
 
     parsed = {
         item_id: _parse_item(df[item_id], codebook.items[item_id], codebook, raw.decimal)
@@ -217,7 +218,7 @@ def clean(
         details=details,
         excluded=_excluded(rule_of_row, reason_of_row, source_row, ids),
     )
-    data, missing = _assemble(parsed, codebook, keep, source_row, ids, flags)
+    data, missing = _assemble(parsed, codebook, keep, source_row, ids, id_bits, flags)
     source = {
         "file": raw.path.name,
         "sha256": raw.sha256,
@@ -293,19 +294,39 @@ def respondent_ids(df: pd.DataFrame, key_fields: list[str], *, salt: bytes) -> n
     64-bit mix (splitmix64) of their source row: unique within the file, stable for
     the same salt, holding no personal data, and computed without a Python loop.
     """
+    ids, _ = _respondent_ids(df, key_fields, salt=salt)
+    return ids.to_numpy(dtype=object)
+
+
+def _respondent_ids(df: pd.DataFrame, key_fields: list[str], *, salt: bytes) -> tuple[Any, Any]:
+    """:func:`respondent_ids` as a ``str`` array, and each id's 44 bits as uint64.
+
+    The integers are equal exactly when the ids are (every id is ``"r"`` and 11 hex
+    digits), so uniqueness is checked on them without hashing strings.
+    """
     key = _key(df, key_fields)
     has_key = key.notna().to_numpy()
-    ids = np.empty(len(df), dtype=object)
-    if has_key.any():
-        keyed = df.index[has_key]
-        ids[has_key] = pseudonymise(
-            key[keyed], salt=salt, fallback=df.loc[keyed, "source_row"]
-        ).to_numpy(dtype=object)
+    n = len(df)
+    if not has_key.any():
+        seed = int.from_bytes(hmac.new(salt, b"row-ids", hashlib.sha256).digest()[:8], "big")
+        rows = df["source_row"].to_numpy(dtype=np.uint64)
+        mixed = _splitmix64(rows ^ np.uint64(seed))
+        return _hex_id_array(mixed), mixed >> np.uint64(20)
+    ids = np.empty(n, dtype=object)
+    bits = np.empty(n, dtype=np.uint64)
+    keyed = df.index[has_key]
+    ids[has_key] = pseudonymise(
+        key[keyed], salt=salt, fallback=df.loc[keyed, "source_row"]
+    ).to_numpy(dtype=object)
+    codes, uniques = pd.factorize(ids[has_key])
+    bits[has_key] = np.array([int(u[1:], 16) for u in uniques], dtype=np.uint64)[codes]
     if not has_key.all():
         seed = int.from_bytes(hmac.new(salt, b"row-ids", hashlib.sha256).digest()[:8], "big")
         rows = df["source_row"].to_numpy(dtype=np.uint64)[~has_key]
-        ids[~has_key] = _hex_ids(_splitmix64(rows ^ np.uint64(seed)))
-    return ids
+        mixed = _splitmix64(rows ^ np.uint64(seed))
+        ids[~has_key] = _hex_ids(mixed)
+        bits[~has_key] = mixed >> np.uint64(20)
+    return pd.array(ids, dtype="str"), bits
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
@@ -317,14 +338,28 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
         return x ^ (x >> np.uint64(31))
 
 
-def _hex_ids(x: np.ndarray) -> np.ndarray:
-    """``"r"`` + the top 44 bits of ``x`` as 11 hex digits, as an object array of str."""
+def _hex_bytes(x: np.ndarray) -> np.ndarray:
+    """``"r"`` + the top 44 bits of ``x`` as 11 hex digits: an ``(n, 12)`` uint8 array."""
     shifts = np.arange(60, 16, -4, dtype=np.uint64)
     nibbles = ((x[:, None] >> shifts) & np.uint64(0xF)).astype(np.uint8)
     chars = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)[nibbles]
     prefix = np.full((len(x), 1), ord("r"), dtype=np.uint8)
-    text = np.ascontiguousarray(np.hstack([prefix, chars])).view("S12").ravel()
-    return text.astype("U12").astype(object)
+    return np.ascontiguousarray(np.hstack([prefix, chars]))
+
+
+def _hex_ids(x: np.ndarray) -> np.ndarray:
+    """``"r"`` + the top 44 bits of ``x`` as 11 hex digits, as an object array of str."""
+    return _hex_bytes(x).view("S12").ravel().astype("U12").astype(object)
+
+
+def _hex_id_array(x: np.ndarray) -> Any:
+    """:func:`_hex_ids` as a pandas ``str`` array built on the bytes (no object per id)."""
+    import pyarrow as pa
+
+    text = _hex_bytes(x)
+    offsets = np.arange(0, 12 * len(x) + 1, 12, dtype=np.int32)
+    arrow = pa.StringArray.from_buffers(len(x), pa.py_buffer(offsets), pa.py_buffer(text))
+    return pd.array(arrow, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
 
 
 def _dropped(item: Item) -> bool:
@@ -378,8 +413,45 @@ def _factorize(col: pd.Series) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return np.asarray(codes), raw_lut, uniq
 
 
+def _label_codes(
+    col: pd.Series, labels: list[str], nas: list[str]
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """:func:`_factorize` for a label column, exact labels found in one Arrow pass.
+
+    For pyarrow-backed strings the cells spelt exactly as a label or not-an-answer
+    label (almost all) are found by ``pyarrow.compute.index_in``; only the other
+    cells are factorised (as ``cmmc_analysis.chunked.level_indexes`` does). The
+    uniques are the known labels then the other texts; codes -1 is a missing cell.
+    """
+    arrow = getattr(col.array, "__arrow_array__", None)
+    if arrow is None or len(col) == 0:
+        return _factorize(col)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    data = arrow()
+    if isinstance(data, pa.ChunkedArray) and data.num_chunks == 0:
+        return _factorize(col)
+    if not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
+        return _factorize(col)
+    known = list(dict.fromkeys([*labels, *nas]))
+    found = pc.index_in(data, value_set=pa.array(known, type=data.type))
+    codes = pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    other = codes < 0
+    if data.null_count:
+        other &= pc.is_valid(data).to_numpy(zero_copy_only=False)
+    other = np.flatnonzero(other)  # cells not spelt exactly as a label
+    uniq = list(known)
+    if other.size:
+        rest = data.take(pa.array(other)).to_numpy(zero_copy_only=False)
+        rest_codes, rest_uniques = pd.factorize(rest, use_na_sentinel=True)
+        codes[other] = np.where(rest_codes >= 0, len(known) + rest_codes, -1)
+        uniq += [str(u) for u in rest_uniques]
+    raw_lut = np.array([*uniq, None], dtype=object)
+    return codes, raw_lut, uniq
+
+
 def _parse_item(col: pd.Series, item: Item, codebook: Codebook, decimal: str) -> _Parsed:
-    codes, raw_lut, uniq = _factorize(col)
     if item.type in ("scale", "single"):
         if item.scale is not None:
             scale = codebook.scales[item.scale]
@@ -387,18 +459,21 @@ def _parse_item(col: pd.Series, item: Item, codebook: Codebook, decimal: str) ->
         else:
             labels = item.option_labels(None, codebook.source_language)
             nas = [lab.text(codebook.source_language) for lab in item.not_an_answer]
+        codes, raw_lut, uniq = _label_codes(col, labels, nas)
         lut = _label_lut(uniq, labels, nas)
+        reason = lut[1][codes]
         return _Parsed(
             "cat",
             lut[0][codes],
-            lut[1][codes],
+            reason,
             lut[2][codes],
             "labels",
             raw_lut,
             codes,
-            lut[1][codes] != _BLANK,
+            reason != _BLANK,
             labels,
         )
+    codes, raw_lut, uniq = _factorize(col)
     if item.type == "multi":
         return _parse_multi(codes, raw_lut, uniq, item, codebook)
     if item.type == "numeric":
@@ -972,10 +1047,10 @@ def _excluded(rule_of_row, reason_of_row, source_row, ids) -> pd.DataFrame:
     )
 
 
-def _assemble(parsed, codebook: Codebook, keep, source_row, ids, flags):
+def _assemble(parsed, codebook: Codebook, keep, source_row, ids, id_bits, flags):
     """The typed table and the missing reasons of the analysed rows."""
     rows = np.flatnonzero(keep)
-    index = pd.Index(_unique_ids(ids[rows]), name="respondent_id", dtype="str")
+    index = pd.Index(_unique_ids(ids[rows], id_bits[rows]), name="respondent_id", dtype="str")
     data: dict[str, Any] = {"source_row": source_row[rows]}
     missing: dict[str, Any] = {}
     for item_id in codebook.items:
@@ -1001,8 +1076,14 @@ def _assemble(parsed, codebook: Codebook, keep, source_row, ids, flags):
     return pd.DataFrame(data, index=index), pd.DataFrame(missing, index=index)
 
 
-def _unique_ids(ids: np.ndarray) -> np.ndarray:
-    """Make ids unique by suffixing ``-2``, ``-3``, ... to later repeats (duplicates kept)."""
+def _unique_ids(ids: Any, bits: np.ndarray | None = None) -> Any:
+    """Make ids unique by suffixing ``-2``, ``-3``, ... to later repeats (duplicates kept).
+
+    ``bits`` (equal exactly when the ids are) lets unique ids return at once.
+    """
+    if bits is not None and len(pd.unique(bits)) == len(bits):
+        return ids
+    ids = np.asarray(ids, dtype=object)
     series = pd.Series(ids, dtype=object)
     rank = series.groupby(series, sort=False).cumcount().to_numpy()
     if not rank.any():

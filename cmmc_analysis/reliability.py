@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special
 
 from .errors import SurveyDataError
 from .survey import Survey
@@ -119,15 +119,35 @@ def cross_products(codes: pd.DataFrame, *, missing: str = "listwise") -> CrossPr
     k = x.shape[1]
     n_pair, sum_pair, sq_pair, cross = (np.zeros((k, k)) for _ in range(4))
     n_any = 0
-    # Row blocks, each copied row-major: the four products stay in cache and are BLAS
-    # calls on contiguous arrays (about 2x faster than one pass over a million rows;
-    # a DataFrame's column-major block made (z**2).T @ m ~20x slower). The sums are the
-    # same as in one pass (exactly so for whole-number codes), as for merged chunks.
-    for start in range(0, x.shape[0], _BLOCK_ROWS):
-        block = np.ascontiguousarray(x[start : start + _BLOCK_ROWS])
-        answered = np.isfinite(block)
-        if missing == "listwise":  # complete rows only: every pair has the same rows
-            block = block[answered.all(axis=1)]
+    # Blocks of rows: the products stay in cache. The sums are the same as in one pass
+    # (exactly so for whole-number codes), as for merged chunks.
+    if missing == "pairwise":
+        # Items as rows (x.T: a DataFrame's float block is column-major, so this is
+        # row-major without a copy): the products are BLAS calls on contiguous rows.
+        xt = x.T
+        for start in range(0, x.shape[0], _BLOCK_ROWS):
+            block = xt[:, start : start + _BLOCK_ROWS]
+            answered = np.isfinite(block)
+            z = np.where(answered, block, 0.0)
+            # whole-number codes up to 16: exact float32 products, twice as fast
+            small = bool(
+                z.max(initial=0.0) <= _EXACT_F32
+                and z.min(initial=0.0) >= -_EXACT_F32
+                and (np.rint(z) == z).all()
+            )
+            dtype = np.float32 if small else np.float64
+            m, z = answered.astype(dtype), z.astype(dtype, copy=False)
+            n_any += int(np.count_nonzero(np.ones(k, dtype) @ m))  # rows with any answer
+            n_pair += m @ m.T
+            sum_pair += z @ m.T
+            sq_pair += (z * z) @ m.T
+            cross += z @ z.T
+    else:
+        for start in range(0, x.shape[0], _BLOCK_ROWS):
+            # complete rows only (every pair has the same rows), each block copied row-major:
+            # a DataFrame's column-major block made z.T @ z ~20x slower
+            block = np.ascontiguousarray(x[start : start + _BLOCK_ROWS])
+            block = block[np.isfinite(block).all(axis=1)]
             n_any += block.shape[0] if k else 0
             n_pair += block.shape[0]
             sum_pair += block.sum(axis=0)[:, None]
@@ -137,17 +157,6 @@ def cross_products(codes: pd.DataFrame, *, missing: str = "listwise") -> CrossPr
             )
             z = block.astype(np.float32) if small else block  # exact either way (_EXACT_F32)
             cross += z.T @ z
-            continue
-        n_any += int(answered.any(axis=1).sum())
-        z = np.where(answered, block, 0.0)
-        # whole-number codes up to 16: exact float32 products, twice as fast (_EXACT_F32)
-        small = bool(np.abs(z).max(initial=0.0) <= _EXACT_F32 and (z == np.round(z)).all())
-        dtype = np.float32 if small else np.float64
-        m, z = answered.astype(dtype), z.astype(dtype, copy=False)
-        n_pair += m.T @ m
-        sum_pair += z.T @ m
-        sq_pair += (z * z).T @ m
-        cross += z.T @ z
     return CrossProducts(
         items=tuple(str(c) for c in codes.columns),
         n_any=n_any,
@@ -447,8 +456,9 @@ def _feldt(alpha: float, n: int, k: int, ci_level: float) -> tuple[float, float]
         return np.nan, np.nan
     df1, df2 = n - 1, (n - 1) * (k - 1)
     tail = (1 - ci_level) / 2
-    low = 1 - (1 - alpha) * stats.f.isf(tail, df1, df2)
-    high = 1 - (1 - alpha) * stats.f.isf(1 - tail, df1, df2)
+    # stats.f.isf(q, df1, df2) is special.fdtri(df1, df2, 1 - q), without its overhead
+    low = 1 - (1 - alpha) * special.fdtri(df1, df2, 1.0 - tail)
+    high = 1 - (1 - alpha) * special.fdtri(df1, df2, 1.0 - (1 - tail))
     return float(low), float(high)
 
 
@@ -509,6 +519,9 @@ def _numeric(codes: pd.DataFrame) -> np.ndarray:
         )
     if codes.shape[1] < 2:
         raise SurveyDataError(f"parameter codes: expected at least 2 items, found {codes.shape[1]}")
+    values = codes.to_numpy()  # a view when every column is a float column
+    if values.dtype == np.float64:
+        return values
     for col in codes.columns:
         if codes[col].dtype.kind not in "biuf":
             raise SurveyDataError(
