@@ -488,11 +488,17 @@ def distribution(
         part["is_not_an_answer"] = is_na
         part["weighted"] = w is not None
         parts.append(part)
-    out = pd.concat(parts, ignore_index=True)
-    if w is None:
+    return _finish_counts(
+        pd.concat(parts, ignore_index=True), weighted=w is not None, text=("level", "label", "item")
+    )
+
+
+def _finish_counts(out: pd.DataFrame, *, weighted: bool, text: Sequence[str]) -> pd.DataFrame:
+    """Unweighted counts and bases as integers; label columns as ``str``."""
+    if not weighted:
         out["count"] = out["count"].astype(np.int64)
         out["n"] = out["n"].astype(np.int64)
-    for col in ("level", "label", "item"):
+    for col in text:
         out[col] = out[col].astype("str")
     return out
 
@@ -608,12 +614,7 @@ def choice_summary(
     out["_g"], out["_o"] = np.repeat(np.arange(size), m), np.tile(np.arange(m), size)
     out = out.sort_values(["_g", "share", "_o"], ascending=[True, False, True], kind="stable")
     out = out.drop(columns=["_g", "_o"]).reset_index(drop=True)
-    if w is None:
-        out["count"] = out["count"].astype(np.int64)
-        out["n"] = out["n"].astype(np.int64)
-    for c in ("item", "option", "label"):
-        out[c] = out[c].astype("str")
-    return out
+    return _finish_counts(out, weighted=w is not None, text=("item", "option", "label"))
 
 
 def numeric_summary(
