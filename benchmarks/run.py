@@ -247,7 +247,7 @@ def load() -> list[float] | None:
 
 
 def bench_parse(n: int, path: Path, cb, repeats: int) -> pd.DataFrame:
-    from cmmc_analysis.io import read_export
+    from cmmc_analysis.io.reader import read_export
 
     (peer_s, runs, frame), (ours_s, _, _) = measure_together(
         [lambda: pd.read_csv(path), lambda: read_export(path, codebook=cb)],
@@ -338,7 +338,7 @@ def bench_alpha(n: int, codes: pd.DataFrame, repeats: int) -> None:
 def bench_tests(n: int, codes: pd.DataFrame, repeats: int) -> None:
     from scipy import stats
 
-    from cmmc_analysis.stats import vs_neutral
+    from cmmc_analysis.significance.core import vs_neutral
 
     def peer():
         return [
@@ -377,10 +377,10 @@ def bench_chart(n: int, path: Path, frame: pd.DataFrame, cb, repeats: int) -> No
         )
     import plot_likert
 
-    from cmmc_analysis.clean import clean
-    from cmmc_analysis.io import read_export
-    from cmmc_analysis.likert import distribution
-    from cmmc_analysis.plots import diverging_bars
+    from cmmc_analysis.clean.pipeline import clean
+    from cmmc_analysis.describe.likert import distribution
+    from cmmc_analysis.display.plots import diverging_bars
+    from cmmc_analysis.io.reader import read_export
 
     survey = clean(read_export(path, codebook=cb), cb)
     items = cb.scale_items
@@ -417,9 +417,9 @@ def pipeline(path: Path, cb, *, tests: bool = False) -> dict[str, Any]:
 
     With ``tests``, also the tests vs neutral of the 20 items (what claims would run).
     """
-    from cmmc_analysis.likert import codes, distribution, likert_summary
+    from cmmc_analysis.describe.likert import codes, distribution, likert_summary
     from cmmc_analysis.reliability import cronbach_alpha
-    from cmmc_analysis.stats import vs_neutral
+    from cmmc_analysis.significance.core import vs_neutral
     from cmmc_analysis.survey import load_survey
 
     survey = load_survey(path, codebook=cb)
@@ -497,9 +497,9 @@ def _child(kind: str, path: str) -> None:
     """Run in a fresh process: peak memory (RSS) of one job, as JSON on stdout."""
     cb = bench_codebook()
     import cmmc_analysis.chunked  # noqa: F401 - imports before the baseline
-    import cmmc_analysis.clean  # noqa: F401
+    import cmmc_analysis.clean.pipeline  # noqa: F401
     import cmmc_analysis.reliability  # noqa: F401
-    import cmmc_analysis.stats  # noqa: F401
+    import cmmc_analysis.significance.core  # noqa: F401
 
     # ru_maxrss survives fork + exec (it would report the parent's size): use the peak
     # of this address space (VmHWM), reset after the imports
@@ -575,7 +575,7 @@ def bench_memory(n: int, path: Path) -> None:
 def bench_report(repeats: int) -> None:
     import nbformat
 
-    from cmmc_analysis.report import build_report, find_notebooks
+    from cmmc_analysis.report.build import build_report, find_notebooks
 
     jupyter = Path(sys.executable).with_name("jupyter")
     notebooks = find_notebooks()

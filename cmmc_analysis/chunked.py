@@ -1,17 +1,17 @@
 """Large exports in chunks: fast label scoring and summaries merged across chunks.
 
 Scoring is row-local, and every summary the library reports for a scale item is a
-function of sums: counts per level (:func:`cmmc_analysis.likert.level_counts`) and
+function of sums: counts per level (:func:`cmmc_analysis.describe.likert.level_counts`) and
 sums and cross-products of codes (:class:`cmmc_analysis.reliability.CrossProducts`).
 So an export larger than memory is read in chunks (:func:`read_export_chunks`), each
 chunk is scored (:func:`score_frame`) and reduced to those sums, and the sums are
 added (:class:`ScanTotals`). The statistics of the merged sums are those of the whole
-file: :func:`chunked_summary` equals :func:`cmmc_analysis.likert.likert_summary` and
+file: :func:`chunked_summary` equals :func:`cmmc_analysis.describe.likert.likert_summary` and
 :func:`chunked_alpha` equals :func:`cmmc_analysis.reliability.cronbach_alpha` of the
 same file read and cleaned in memory (``docs/performance.md``; the tests check it).
 
 Labels are matched as the cleaner does (``docs/cleaning.md``, rules ``labels`` and
-``not_an_answer``): exact label, else the :func:`cmmc_analysis.io.normalise_text` key of
+``not_an_answer``): exact label, else the :func:`cmmc_analysis.io.reader.normalise_text` key of
 a label, else a not-an-answer label, else invalid; empty or blank cells are missing.
 The match is computed once per *distinct* text of a chunk (Arrow dictionary encoding,
 or ``pandas.factorize``) and spread to the rows with a small look-up array.
@@ -51,9 +51,9 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook, Item
+from .describe.likert import summary_from_counts
 from .errors import ExportError, SurveyDataError
-from .io import DELIMITERS, map_headers, normalise_text
-from .likert import summary_from_counts
+from .io.reader import DELIMITERS, map_headers, normalise_text
 from .reliability import CrossProducts, alpha_from_cross_products, cross_products
 
 __all__ = [
@@ -218,7 +218,7 @@ def score_frame(
     ----------
     frame
         One text column per item, named by item id (as :func:`read_export_chunks` or
-        :attr:`cmmc_analysis.io.RawExport.data` hold them).
+        :attr:`cmmc_analysis.io.reader.RawExport.data` hold them).
     codebook
         The codebook declaring the items' scales.
     items
@@ -307,7 +307,7 @@ def read_export_chunks(
 ) -> Iterator[pd.DataFrame]:
     """Read a CSV export as text, ``chunksize`` records at a time.
 
-    Headers are mapped to item ids as :func:`cmmc_analysis.io.read_export` maps them.
+    Headers are mapped to item ids as :func:`cmmc_analysis.io.reader.read_export` maps them.
     Each chunk has ``source_row`` (header = row 1) and one ``str`` column per item
     (only ``items`` when given), empty cells missing.
 
@@ -706,21 +706,21 @@ def chunked_summary(
     totals: ScanTotals | None = None,
     **read_options: Any,
 ) -> pd.DataFrame:
-    """:func:`cmmc_analysis.likert.likert_summary` of an export read in chunks.
+    """:func:`cmmc_analysis.describe.likert.likert_summary` of an export read in chunks.
 
     Parameters
     ----------
     path, codebook, items, by, chunksize, exclude_rows, read_options
         As in :func:`scan_export`.
     lang, ci_level
-        As in :func:`cmmc_analysis.likert.likert_summary`.
+        As in :func:`cmmc_analysis.describe.likert.likert_summary`.
     totals
         A scan already made (``path`` is then not read again).
 
     Returns
     -------
     DataFrame
-        The columns of :func:`cmmc_analysis.likert.likert_summary` (unweighted):
+        The columns of :func:`cmmc_analysis.describe.likert.likert_summary` (unweighted):
         ``item``, ``label``, [``segment``, ``group``], ``n``, ``n_not_an_answer``,
         ``n_missing``, ``n_eff``, ``mean``, ``sd``, ``median``, ``top2``, ``ci_low``,
         ``ci_high``, ``bottom2``, ``net``, ``share_1`` .. ``share_k``, ``weighted``.

@@ -38,7 +38,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Read and clean an export in memory; print what was detected and found. Writes nothing."""
-    from .clean import describe
+    from .clean.pipeline import describe
     from .survey import load_survey
 
     print(describe(load_survey(args.path, codebook=args.codebook)))
@@ -47,7 +47,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     """Clean an export and write the clean table and the cleaning log to a folder."""
-    from .clean import write_survey
+    from .clean.pipeline import write_survey
     from .survey import load_survey
 
     survey = load_survey(args.path, codebook=args.codebook)
@@ -58,7 +58,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Execute the notebooks and write the HTML report (progress on stderr)."""
-    from .report import build_report
+    from .report.build import build_report
 
     def progress(message: str) -> None:
         print(f"cmmc-analysis report: {message}", file=sys.stderr, flush=True)

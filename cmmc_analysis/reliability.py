@@ -15,7 +15,7 @@ alphas differ from both rules).
 
 Examples
 --------
->>> from cmmc_analysis.likert import _toy_survey
+>>> from cmmc_analysis.describe.likert import _toy_survey
 >>> reliability_table(_toy_survey(), ["tech_acceleration"])[["construct", "n", "k", "estimate"]]
            construct  n  k  estimate
 0  tech_acceleration  6  6  0.929032
@@ -407,7 +407,7 @@ def reliability_table(
 
     Examples
     --------
-    >>> from cmmc_analysis.likert import _toy_survey
+    >>> from cmmc_analysis.describe.likert import _toy_survey
     >>> t = reliability_table(_toy_survey(), ["tech_acceleration"])
     >>> t[["construct", "n", "k", "omega", "note"]]
                construct  n  k  omega                                      note
@@ -507,7 +507,7 @@ def _construct_codes(survey_or_codes: Survey | pd.DataFrame, construct: str | No
         raise SurveyDataError(
             f"parameter construct: unknown construct {construct!r}; the codebook has {sorted(cb.constructs)}"
         )
-    from .likert import codes
+    from .describe.likert import codes
 
     return codes(survey_or_codes, cb.constructs[construct].items, reverse_keyed=True)
 

@@ -1,6 +1,6 @@
 """The cleaned survey: one object holding the analysed table and its context.
 
-A :class:`Survey` is what :func:`cmmc_analysis.clean.clean` returns and what every
+A :class:`Survey` is what :func:`cmmc_analysis.clean.pipeline.clean` returns and what every
 analysis function takes first. It holds the typed table of analysed rows (no personal
 data), the reasons why values are missing, the codebook, the cleaning log and the
 provenance of the export.
@@ -159,15 +159,15 @@ def load_survey(
         A :class:`~cmmc_analysis.codebook.Codebook` or the path of a codebook YAML
         file; default: the bundled codebook.
     rules
-        Overrides of the codebook's cleaning rules (see :func:`cmmc_analysis.clean.clean`).
+        Overrides of the codebook's cleaning rules (see :func:`cmmc_analysis.clean.pipeline.clean`).
     **read_options
         ``encoding``, ``delimiter``, ``decimal``: passed to
-        :func:`cmmc_analysis.io.read_export`.
+        :func:`cmmc_analysis.io.reader.read_export`.
 
     Returns
     -------
     Survey
-        The analysed rows (see :func:`cmmc_analysis.clean.clean` for the columns).
+        The analysed rows (see :func:`cmmc_analysis.clean.pipeline.clean` for the columns).
 
     Examples
     --------
@@ -177,8 +177,8 @@ def load_survey(
     >>> len(survey.cut("interim"))
     108
     """
-    from .clean import clean
-    from .io import read_export
+    from .clean.pipeline import clean
+    from .io.reader import read_export
 
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)

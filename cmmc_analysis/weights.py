@@ -660,7 +660,7 @@ def weighted_vs_unweighted(
 
     Weighted intervals are Wilson (shares) or t (means) intervals on Kish's effective
     n, so they are wider than the unweighted ones by about the design effect. Top-2
-    figures come from :func:`cmmc_analysis.likert.likert_summary` (the same numbers the
+    figures come from :func:`cmmc_analysis.describe.likert.likert_summary` (the same numbers the
     rest of the report shows); bottom-2 and mean intervals from
     :func:`weighted_estimate`.
 
@@ -732,7 +732,7 @@ def weighted_vs_unweighted(
 
 def _likert_top2(survey: Survey, items, w: np.ndarray | None, alpha: float) -> list[dict]:
     """Top-2 share and its Wilson interval on the effective n, from ``likert_summary``."""
-    from .likert import likert_summary
+    from .describe.likert import likert_summary
 
     if w is not None:  # respondents without a weight (rake(missing="exclude")) count 0
         survey = with_weights(

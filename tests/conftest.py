@@ -44,7 +44,7 @@ def build_once(tmp_path_factory: pytest.TempPathFactory, name: str, **options) -
     A failed build is recorded, so that the other workers fail fast with the same
     message instead of building again.
     """
-    from cmmc_analysis.report import build_report
+    from cmmc_analysis.report.build import build_report
 
     root = _shared_root(tmp_path_factory)
     out = root / name

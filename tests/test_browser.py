@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from cmmc_analysis.browser import (
+from cmmc_analysis.errors import ReportError
+from cmmc_analysis.report.browser import (
     BrowserUnavailable,
     OfflineBrowser,
     PageReport,
@@ -30,7 +31,6 @@ from cmmc_analysis.browser import (
     open_browser,
     screenshot_report,
 )
-from cmmc_analysis.errors import ReportError
 
 
 @pytest.fixture(scope="module")

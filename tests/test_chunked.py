@@ -18,11 +18,11 @@ from cmmc_analysis.chunked import (
     read_export_chunks,
     scan_export,
 )
-from cmmc_analysis.clean import clean
+from cmmc_analysis.clean.pipeline import clean
 from cmmc_analysis.codebook import load_codebook, parse_codebook
+from cmmc_analysis.describe.likert import codes, likert_summary
 from cmmc_analysis.errors import SurveyDataError
-from cmmc_analysis.io import read_export
-from cmmc_analysis.likert import codes, likert_summary
+from cmmc_analysis.io.reader import read_export
 from cmmc_analysis.paths import DEFAULT_EXPORT
 from cmmc_analysis.reliability import cronbach_alpha
 from cmmc_analysis.synth import likert_codebook_dict, simulate_likert

@@ -11,7 +11,7 @@ import yaml
 from scipy.stats import binomtest
 from statsmodels.stats.proportion import proportion_confint
 
-from cmmc_analysis.claims import (
+from cmmc_analysis.claims.evaluate import (
     compare_cuts,
     evaluate_claims,
     load_claims,
@@ -231,7 +231,7 @@ def test_contrary_claims_are_not_supported(survey, cb):
 
 
 def test_sensitivity_lists_every_claim(cb):
-    from cmmc_analysis.io import read_export
+    from cmmc_analysis.io.reader import read_export
     from cmmc_analysis.paths import DEFAULT_EXPORT
 
     table = sensitivity(read_export(DEFAULT_EXPORT, codebook=cb), codebook=cb)

@@ -1,4 +1,4 @@
-"""Tests of cmmc_analysis.clean: the cleaning rules, the log, and load_survey."""
+"""Tests of cmmc_analysis.clean.pipeline: the cleaning rules, the log, and load_survey."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cmmc_analysis.clean import ACTIONS, MISSING_REASONS, clean, merge_rules, parse_numbers
+from cmmc_analysis.clean.pipeline import ACTIONS, MISSING_REASONS, clean, merge_rules, parse_numbers
 from cmmc_analysis.codebook import load_codebook, parse_codebook
 from cmmc_analysis.errors import SurveyDataError
-from cmmc_analysis.io import read_export
+from cmmc_analysis.io.reader import read_export
 from cmmc_analysis.survey import load_survey
 
 FIXTURES = Path(__file__).parent / "fixtures" / "second_survey"

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cmmc_analysis.errors import ReportError
-from cmmc_analysis.fmt import (
+from cmmc_analysis.display.fmt import (
     STRINGS,
     claim_sentences,
     fmt_ci,
@@ -24,6 +23,7 @@ from cmmc_analysis.fmt import (
     methods_text,
     t,
 )
+from cmmc_analysis.errors import ReportError
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Tests of cmmc_analysis.io: reading exports as strings and mapping headers."""
+"""Tests of cmmc_analysis.io.reader: reading exports as strings and mapping headers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from cmmc_analysis.codebook import load_codebook, parse_codebook
 from cmmc_analysis.errors import ExportError, SurveyDataError
-from cmmc_analysis.io import map_headers, normalise_text, read_export
+from cmmc_analysis.io.reader import map_headers, normalise_text, read_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "second_survey"
 

@@ -1,4 +1,4 @@
-"""Tests of cmmc_analysis.likert: known answers, oracles computed plainly, properties."""
+"""Tests of cmmc_analysis.describe.likert: known answers, oracles computed plainly, properties."""
 
 from __future__ import annotations
 
@@ -13,8 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.columns import check_columns
-from cmmc_analysis.errors import SurveyDataError
-from cmmc_analysis.likert import (
+from cmmc_analysis.describe.likert import (
     EXTRA_COLUMNS,
     choice_summary,
     codes,
@@ -26,6 +25,7 @@ from cmmc_analysis.likert import (
     reverse,
     summary_from_counts,
 )
+from cmmc_analysis.errors import SurveyDataError
 from cmmc_analysis.survey import Survey
 
 CB = load_codebook()

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from cmmc_analysis.report import find_notebooks
+from cmmc_analysis.report.build import find_notebooks
 
 NOTEBOOKS = find_notebooks()
 

@@ -9,7 +9,7 @@ import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from cmmc_analysis import plots
+from cmmc_analysis.display import plots
 from cmmc_analysis.errors import ReportError
 
 

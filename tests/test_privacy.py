@@ -1,4 +1,4 @@
-"""Tests of cmmc_analysis.privacy: leak scan, scrubbing, escaping, small cells, ids."""
+"""Tests of cmmc_analysis.privacy.core: leak scan, scrubbing, escaping, small cells, ids."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.errors import PrivacyLeakError, SurveyDataError
-from cmmc_analysis.privacy import (
+from cmmc_analysis.privacy.core import (
     MIN_CELL,
     MIN_GROUP_N,
     check_reports_for_leaks,
@@ -45,7 +45,7 @@ def _raw(**columns) -> SimpleNamespace:
 @pytest.fixture(scope="module")
 def sim_raw(tmp_path_factory):
     """The simulated export (seed 2020) written to CSV and read back by io."""
-    from cmmc_analysis.io import read_export
+    from cmmc_analysis.io.reader import read_export
     from cmmc_analysis.synth import simulate, write_export
 
     path = tmp_path_factory.mktemp("sim") / "export.csv"
@@ -248,7 +248,7 @@ def test_redacted_hints_keep_only_first_letters():
 
 
 def test_ids_are_not_plain_hashes_of_the_email(sim_raw):
-    from cmmc_analysis.clean import clean
+    from cmmc_analysis.clean.pipeline import clean
 
     raw, _ = sim_raw
     survey = clean(raw, CB)
@@ -266,7 +266,7 @@ def test_ids_cannot_be_recomputed_from_the_provenance_a_report_prints(sim_raw, m
     A reader who guesses a member's email and sees the export's sha256 in the report's
     provenance could otherwise recompute that member's id and find their answers.
     """
-    from cmmc_analysis.clean import clean
+    from cmmc_analysis.clean.pipeline import clean
 
     monkeypatch.delenv(CB.cleaning["pseudonym"]["salt_env"], raising=False)
     raw, _ = sim_raw
@@ -278,7 +278,7 @@ def test_ids_cannot_be_recomputed_from_the_provenance_a_report_prints(sim_raw, m
 
 
 def test_salt_from_the_environment_changes_every_id(sim_raw, monkeypatch):
-    from cmmc_analysis.clean import clean
+    from cmmc_analysis.clean.pipeline import clean
 
     raw, _ = sim_raw
     env = CB.cleaning["pseudonym"]["salt_env"]
@@ -542,7 +542,7 @@ def test_suppressed_counts_cannot_be_recovered(counts, k, min_n):
 
 @pytest.fixture(scope="module")
 def bundled_raw():
-    from cmmc_analysis.io import read_export
+    from cmmc_analysis.io.reader import read_export
     from cmmc_analysis.paths import DEFAULT_EXPORT
 
     return read_export(DEFAULT_EXPORT, codebook=CB)

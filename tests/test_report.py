@@ -16,7 +16,12 @@ import cmmc_analysis
 from cmmc_analysis import paths
 from cmmc_analysis.cli import main
 from cmmc_analysis.errors import PrivacyLeakError, ReportError
-from cmmc_analysis.report import build_report, execute_notebook, find_notebooks, inject_parameters
+from cmmc_analysis.report.build import (
+    build_report,
+    execute_notebook,
+    find_notebooks,
+    inject_parameters,
+)
 
 STEMS = [p.stem for p in find_notebooks()]
 PAGES = [f"{s}{suffix}.html" for s in STEMS for suffix in ("", "-code")]
@@ -245,7 +250,7 @@ def test_cli_exits_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 
 def test_a_leak_fails_the_build(tmp_path: Path) -> None:
     leaky = _notebook(
-        "from cmmc_analysis.io import read_export\nfrom cmmc_analysis import paths",
+        "from cmmc_analysis.io.reader import read_export\nfrom cmmc_analysis import paths",
         "print(read_export(paths.DEFAULT_EXPORT).data['email'].dropna().iloc[-1])",
     )
     folder = _folder_with(tmp_path, **{"01_leaky": leaky})
@@ -277,7 +282,7 @@ def test_bad_parameters_are_refused_before_running(tmp_path: Path) -> None:
 
 
 def test_screenshots_are_written_next_to_the_report(tmp_path: Path) -> None:
-    from cmmc_analysis.browser import BrowserUnavailable
+    from cmmc_analysis.report.browser import BrowserUnavailable
 
     folder = _folder_with(tmp_path, **{"01_tiny": _notebook("print('hello')")})
     out = tmp_path / "reports"

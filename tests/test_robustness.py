@@ -37,7 +37,7 @@ from cmmc_analysis.errors import (
     ReportError,
     SurveyDataError,
 )
-from cmmc_analysis.io import read_export
+from cmmc_analysis.io.reader import read_export
 from cmmc_analysis.paths import DEFAULT_CLAIMS, DEFAULT_CODEBOOK
 from cmmc_analysis.survey import load_survey
 
@@ -444,7 +444,7 @@ def _claims_doc() -> dict:
     ],
 )
 def test_corrupted_claims_file_names_the_entry(tmp_path, path, value, names):
-    from cmmc_analysis.claims import load_claims
+    from cmmc_analysis.claims.evaluate import load_claims
 
     bad = tmp_path / "claims.yaml"
     bad.write_text(
@@ -459,7 +459,7 @@ def test_corrupted_claims_file_names_the_entry(tmp_path, path, value, names):
 
 
 def test_claims_file_with_a_yaml_syntax_error(tmp_path):
-    from cmmc_analysis.claims import load_claims
+    from cmmc_analysis.claims.evaluate import load_claims
 
     bad = tmp_path / "claims.yaml"
     bad.write_text(
@@ -555,7 +555,7 @@ def _fake_build(monkeypatch, data: Path, page_html: str | None, interrupt: BaseE
     """Patch report.py so that no kernel runs: pages are written from ``page_html``."""
     import nbformat
 
-    from cmmc_analysis import report
+    from cmmc_analysis.report import build as report
 
     async def executed(jobs, **kwargs):
         return {name: nbformat.v4.new_notebook() for name, _ in jobs}

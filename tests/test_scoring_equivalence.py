@@ -21,9 +21,9 @@ from cmmc_analysis.chunked import (
     level_indexes,
     score_frame,
 )
-from cmmc_analysis.clean import clean
+from cmmc_analysis.clean.pipeline import clean
 from cmmc_analysis.codebook import parse_codebook
-from cmmc_analysis.io import normalise_text, read_export
+from cmmc_analysis.io.reader import normalise_text, read_export
 from cmmc_analysis.synth import likert_codebook_dict, simulate_likert
 
 CB = parse_codebook(likert_codebook_dict(3))

@@ -31,8 +31,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.proportion import proportion_confint
 
-from .errors import SurveyDataError
-from .survey import Survey
+from ..errors import SurveyDataError
+from ..survey import Survey
 
 __all__ = [
     "codes",
@@ -830,7 +830,7 @@ def _group_sum(mask: np.ndarray, w: np.ndarray | None, g: np.ndarray, size: int)
 
 def _toy_survey() -> Survey:
     """A small hand-built Survey used by the examples (8 respondents)."""
-    from .codebook import load_codebook
+    from ..codebook import load_codebook
 
     cb = load_codebook()
     pts = cb.scale_of("tech_cloud").labels()

@@ -35,8 +35,8 @@ import pandas as pd
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from .errors import SurveyDataError
-from .survey import Survey
+from ..errors import SurveyDataError
+from ..survey import Survey
 
 __all__ = [
     "EXTRA_COLUMNS",

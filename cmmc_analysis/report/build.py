@@ -9,7 +9,7 @@ no code, no prompts). Pages are self-contained (figures inline as PNG, no script
 style fetched from the network). ``index.html`` links every page and states the
 build: data file and hashes, versions, language, cut-off, and that the bundled data
 are simulated. The build happens in a temporary folder beside ``out``, is checked for
-personal data (:func:`cmmc_analysis.privacy.check_reports_for_leaks`) and replaces
+personal data (:func:`cmmc_analysis.privacy.core.check_reports_for_leaks`) and replaces
 ``out`` only when everything succeeded.
 
 Examples
@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__, paths
-from .errors import ReportError
-from .fmt import check_lang, package_versions, t
+from .. import __version__, paths
+from ..display.fmt import check_lang, package_versions, t
+from ..errors import ReportError
 
 __all__ = [
     "TEMPLATES_DIR",
@@ -362,9 +362,9 @@ def _render_index(context: Mapping[str, Any]) -> str:
 
 
 def _leak_check(files: Sequence[Path], inputs: _Inputs, *, free_text: bool) -> None:
-    from .codebook import load_codebook
-    from .io import read_export
-    from .privacy import check_reports_for_leaks
+    from ..codebook import load_codebook
+    from ..io.reader import read_export
+    from ..privacy.core import check_reports_for_leaks
 
     cb = load_codebook(inputs.codebook)
     raw = read_export(inputs.data_file, codebook=cb)
@@ -426,7 +426,7 @@ def build_report(
         Notebooks executed at the same time.
     screenshots
         Also write PNG screenshots of the index and the findings page
-        (:func:`cmmc_analysis.browser.screenshot_report`).
+        (:func:`cmmc_analysis.report.browser.screenshot_report`).
     include_free_text
         Passed to the notebooks; the leak check then tolerates scrubbed free text.
     progress
@@ -528,7 +528,7 @@ def _index_context(
     code: bool,
     no_code: bool,
 ) -> dict[str, Any]:
-    from .codebook import load_codebook
+    from ..codebook import load_codebook
 
     now = dt.datetime.now().astimezone()
     cb = load_codebook(inputs.codebook)
@@ -564,7 +564,7 @@ def _index_context(
 
 
 def _strings(lang: str) -> Mapping[str, str]:
-    from .fmt import STRINGS
+    from ..display.fmt import STRINGS
 
     return STRINGS[lang]
 

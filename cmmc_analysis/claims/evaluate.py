@@ -42,10 +42,10 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .codebook import Codebook, load_codebook
-from .errors import ClaimsError
-from .paths import DEFAULT_CLAIMS
-from .survey import Survey
+from ..codebook import Codebook, load_codebook
+from ..errors import ClaimsError
+from ..paths import DEFAULT_CLAIMS
+from ..survey import Survey
 
 __all__ = [
     "Claim",
@@ -529,7 +529,7 @@ def _evaluate_one(survey: Survey, claim: Claim, cs: ClaimSet, lang: str) -> dict
 
 
 def _evaluate_ranking(survey: Survey, claim: Claim, cs: ClaimSet) -> dict[str, Any]:
-    from .stats import survey_battery_ranking, survey_pairwise_battery
+    from ..significance.core import survey_battery_ranking, survey_pairwise_battery
 
     items = list(claim.items)
     out: dict[str, Any] = {"ci_level": cs.ci_level, "threshold": np.nan}
@@ -661,7 +661,7 @@ def evaluate_claims(
     >>> table.set_index("claim").loc["S2", "verdict"]
     'supported'
     """
-    from .stats import adjust_pvalues
+    from ..significance.core import adjust_pvalues
 
     claims = claims or load_claims(codebook=survey.codebook)
     lang = lang or survey.codebook.source_language
@@ -790,7 +790,7 @@ def sensitivity(
     Parameters
     ----------
     raw
-        A :class:`~cmmc_analysis.io.RawExport` (from ``read_export``), or the path of
+        A :class:`~cmmc_analysis.io.reader.RawExport` (from ``read_export``), or the path of
         an export, or None for the bundled export.
     optional
         Cleaning rules switched to ``exclude: false`` in the alternative.
@@ -802,9 +802,9 @@ def sensitivity(
         as cleaned by default, the same with suffix ``_without`` for the alternative,
         and ``changed`` (verdict or settled status differs).
     """
-    from .clean import clean
-    from .io import read_export
-    from .paths import DEFAULT_EXPORT
+    from ..clean.pipeline import clean
+    from ..io.reader import read_export
+    from ..paths import DEFAULT_EXPORT
 
     codebook = codebook or load_codebook()
     if raw is None or isinstance(raw, str | Path):
@@ -826,9 +826,9 @@ def sensitivity(
 def claim_ranking(survey: Survey, claim: Claim, *, correction: str = "holm") -> pd.DataFrame:
     """The full ranking table behind a ranking claim (S7, S9): one row per item.
 
-    Delegates to :func:`cmmc_analysis.stats.survey_battery_ranking`.
+    Delegates to :func:`cmmc_analysis.significance.core.survey_battery_ranking`.
     """
-    from .stats import survey_battery_ranking
+    from ..significance.core import survey_battery_ranking
 
     if claim.statistic["type"] != "ranking":
         raise ClaimsError(

@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import PrivacyLeakError, SurveyDataError
+from ..errors import PrivacyLeakError, SurveyDataError
 
 __all__ = [
     "MIN_CELL",
@@ -273,7 +273,7 @@ def pii_values(raw: Any, codebook: Any, *, hashes: bool = True) -> dict[str, lis
     Parameters
     ----------
     raw
-        A :class:`~cmmc_analysis.io.RawExport` (only ``raw.data`` is used).
+        A :class:`~cmmc_analysis.io.reader.RawExport` (only ``raw.data`` is used).
     codebook
         The codebook the export was read with.
     hashes

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ReportError
+from ..errors import ReportError
 
 __all__ = [
     "LANGUAGES",
@@ -81,7 +81,7 @@ _P_COLUMNS = ("p_value", "p_adjusted")
 def _load_strings() -> dict[str, dict[str, str]]:
     import yaml
 
-    path = Path(__file__).resolve().parent / "templates" / "strings.yaml"
+    path = Path(__file__).resolve().parent / "strings.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -570,7 +570,7 @@ def format_claims(
     Parameters
     ----------
     verdicts
-        The table of :func:`cmmc_analysis.claims.evaluate_claims` (or ``evaluate_cuts``):
+        The table of :func:`cmmc_analysis.claims.evaluate.evaluate_claims` (or ``evaluate_cuts``):
         ``claim``, ``statistic``, ``estimate``, ``ci_low``, ``ci_high``, ``threshold``, ...
     lang
         ``"it"`` or ``"en"``.
@@ -620,7 +620,7 @@ def claim_sentences(verdicts: pd.DataFrame, *, lang: str) -> str:
     Parameters
     ----------
     verdicts
-        The stacked table of :func:`cmmc_analysis.claims.evaluate_cuts` (or one cut).
+        The stacked table of :func:`cmmc_analysis.claims.evaluate.evaluate_cuts` (or one cut).
     lang
         ``"it"`` or ``"en"``.
 
@@ -744,7 +744,7 @@ def methods_text(
     lang
         ``"it"`` or ``"en"``.
     log
-        The cleaning log (:class:`~cmmc_analysis.clean.CleaningLog`) or None.
+        The cleaning log (:class:`~cmmc_analysis.clean.pipeline.CleaningLog`) or None.
     notes
         Further sentences to append (e.g. how ties at the midpoint were handled, when a
         table's ``method`` does not say).

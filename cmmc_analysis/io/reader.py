@@ -49,8 +49,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, load_codebook
-from .errors import ExportError
+from ..codebook import Codebook, load_codebook
+from ..errors import ExportError
 
 __all__ = ["RawExport", "read_export", "normalise_text", "map_headers"]
 

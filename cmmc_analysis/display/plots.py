@@ -36,7 +36,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import ScaledTranslation
 
-from .errors import ReportError
+from ..errors import ReportError
 from .fmt import SHARE_STATISTICS, check_lang, fmt_int, fmt_number, fmt_share, t
 
 __all__ = [
@@ -148,7 +148,7 @@ def diverging_bars(
     Parameters
     ----------
     distribution
-        The long table of :func:`cmmc_analysis.likert.distribution`: ``item``,
+        The long table of :func:`cmmc_analysis.describe.likert.distribution`: ``item``,
         [``group``], ``code``, ``label``, ``count``, ``n``, ``share``,
         ``is_not_an_answer``.
     lang
@@ -487,7 +487,7 @@ def segment_heatmap(
     ----------
     summary_by_segment
         A summary with ``item``, ``segment``, ``group``, ``n`` and ``value`` columns
-        (e.g. :func:`cmmc_analysis.likert.likert_summary` by a segment). Rows whose
+        (e.g. :func:`cmmc_analysis.describe.likert.likert_summary` by a segment). Rows whose
         ``value`` is missing (suppressed small cells) show blank.
     lang, title
         Report language; the figure title (" (n = ...)" is appended: the total n).

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import ReportError
+from ..errors import ReportError
 
 T = TypeVar("T")
 

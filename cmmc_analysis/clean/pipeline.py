@@ -18,7 +18,7 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> from cmmc_analysis.codebook import parse_codebook
->>> from cmmc_analysis.io import read_export
+>>> from cmmc_analysis.io.reader import read_export
 >>> cb = parse_codebook({
 ...     "survey": {"id": "tiny", "source_language": "en", "languages": ["en"]},
 ...     "scales": {"yn": {"points": [{"en": "No"}, {"en": "Yes"}],
@@ -54,11 +54,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, Item, load_codebook
-from .errors import SurveyDataError
-from .io import RawExport, normalise_text
-from .privacy import pseudonymise
-from .survey import Survey
+from ..codebook import Codebook, Item, load_codebook
+from ..errors import SurveyDataError
+from ..io.reader import RawExport, normalise_text
+from ..privacy.core import pseudonymise
+from ..survey import Survey
 
 __all__ = [
     "CleaningLog",
@@ -158,7 +158,7 @@ def clean(
     Parameters
     ----------
     raw
-        The export as read by :func:`cmmc_analysis.io.read_export`.
+        The export as read by :func:`cmmc_analysis.io.reader.read_export`.
     codebook
         The codebook (default: the bundled one); its ``cleaning:`` section configures
         the rules.
@@ -182,7 +182,7 @@ def clean(
 
     Examples
     --------
-    >>> from cmmc_analysis.io import read_export
+    >>> from cmmc_analysis.io.reader import read_export
     >>> from cmmc_analysis.paths import DEFAULT_EXPORT
     >>> survey = clean(read_export(DEFAULT_EXPORT))
     >>> len(survey) + len(survey.log.excluded) == survey.source["n_raw_rows"]
@@ -289,7 +289,7 @@ def merge_rules(
 def respondent_ids(df: pd.DataFrame, key_fields: list[str], *, salt: bytes) -> np.ndarray:
     """Pseudonymous ids: HMAC of the key for rows with one, a keyed mix of the row else.
 
-    Rows with a key get :func:`cmmc_analysis.privacy.pseudonymise` (one HMAC per
+    Rows with a key get :func:`cmmc_analysis.privacy.core.pseudonymise` (one HMAC per
     distinct key). Rows without a key get ``"r"`` and 11 hex digits of a keyed
     64-bit mix (splitmix64) of their source row: unique within the file, stable for
     the same salt, holding no personal data, and computed without a Python loop.

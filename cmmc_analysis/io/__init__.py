@@ -1,0 +1,8 @@
+"""io: see docs/architecture.md."""
+
+from __future__ import annotations
+
+from .reader import *  # noqa: F403
+from .reader import __all__ as _reader_all
+
+__all__ = [*_reader_all]

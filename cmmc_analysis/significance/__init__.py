@@ -1,0 +1,8 @@
+"""significance: see docs/architecture.md."""
+
+from __future__ import annotations
+
+from .core import *  # noqa: F403
+from .core import __all__ as _core_all
+
+__all__ = [*_core_all]
