@@ -14,7 +14,7 @@ is significantly higher than:
 
 The family for the multiplicity correction (Holm by default) is **the pairs of
 columns of one segment within one row** (item x level): with g testable groups,
-g(g-1)/2 tests. The privacy rules of :func:`cmmc_analysis.privacy.core.suppress_small_cells`
+g(g-1)/2 tests. The privacy rules of :func:`cmmc_analysis.privacy.disclosure.suppress_small_cells`
 apply: groups whose base is below ``min_base`` are flagged, not tested and show no
 share or mean; cells with fewer than ``k`` answers (and the complementary cell that
 would give one back) are suppressed (value removed, reason marked). See
@@ -56,7 +56,7 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
 from .codebook import Codebook
 from .errors import SurveyDataError
-from .privacy.core import suppress_small_cells
+from .privacy.disclosure import suppress_small_cells
 from .survey import Survey
 from .weights import measure_values, resolve_weights
 
@@ -129,7 +129,7 @@ class Banner:
         ``sig_letters``, ``low_base``, ``suppressed`` (why a value was blanked, e.g.
         ``"count < 5"``, ``"n < 30"``; missing where nothing was), ``weighted``.
         Blanked values are missing (rules of
-        :func:`cmmc_analysis.privacy.core.suppress_small_cells`, on unweighted counts).
+        :func:`cmmc_analysis.privacy.disclosure.suppress_small_cells`, on unweighted counts).
     tests
         One row per pair of columns tested: ``item``, ``level``, ``segment``,
         ``group``, ``letter``, ``group_b``, ``letter_b``, ``estimate``,
@@ -509,7 +509,7 @@ def _attach_letters(table: pd.DataFrame, tests: pd.DataFrame, *, alpha: float) -
 
 
 def _suppress(table: pd.DataFrame, *, k: int, min_base: int, stat: str) -> pd.DataFrame:
-    """The project's small-cell rules (:func:`cmmc_analysis.privacy.core.suppress_small_cells`).
+    """The project's small-cell rules (:func:`cmmc_analysis.privacy.disclosure.suppress_small_cells`).
 
     Applied to the unweighted counts: counts below k (and the complementary cell that
     would give one back) are blanked with their shares; groups below ``min_base`` keep

@@ -1,4 +1,4 @@
-"""Tests of cmmc_analysis.privacy.core: leak scan, scrubbing, escaping, small cells, ids."""
+"""Tests of cmmc_analysis.privacy: leak scan, scrubbing, escaping, small cells, ids."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.errors import PrivacyLeakError, SurveyDataError
-from cmmc_analysis.privacy.core import (
+from cmmc_analysis.privacy import (
     MIN_CELL,
     MIN_GROUP_N,
     check_reports_for_leaks,

@@ -57,7 +57,7 @@ import pandas as pd
 from ..codebook import Codebook, Item, load_codebook
 from ..errors import SurveyDataError
 from ..io.reader import RawExport, normalise_text
-from ..privacy.core import pseudonymise
+from ..privacy.pseudonym import pseudonymise
 from ..survey import Survey
 
 __all__ = [
@@ -289,7 +289,7 @@ def merge_rules(
 def respondent_ids(df: pd.DataFrame, key_fields: list[str], *, salt: bytes) -> np.ndarray:
     """Pseudonymous ids: HMAC of the key for rows with one, a keyed mix of the row else.
 
-    Rows with a key get :func:`cmmc_analysis.privacy.core.pseudonymise` (one HMAC per
+    Rows with a key get :func:`cmmc_analysis.privacy.pseudonym.pseudonymise` (one HMAC per
     distinct key). Rows without a key get ``"r"`` and 11 hex digits of a keyed
     64-bit mix (splitmix64) of their source row: unique within the file, stable for
     the same salt, holding no personal data, and computed without a Python loop.

@@ -9,7 +9,7 @@ no code, no prompts). Pages are self-contained (figures inline as PNG, no script
 style fetched from the network). ``index.html`` links every page and states the
 build: data file and hashes, versions, language, cut-off, and that the bundled data
 are simulated. The build happens in a temporary folder beside ``out``, is checked for
-personal data (:func:`cmmc_analysis.privacy.core.check_reports_for_leaks`) and replaces
+personal data (:func:`cmmc_analysis.privacy.leaks.check_reports_for_leaks`) and replaces
 ``out`` only when everything succeeded.
 
 Examples
@@ -364,7 +364,7 @@ def _render_index(context: Mapping[str, Any]) -> str:
 def _leak_check(files: Sequence[Path], inputs: _Inputs, *, free_text: bool) -> None:
     from ..codebook import load_codebook
     from ..io.reader import read_export
-    from ..privacy.core import check_reports_for_leaks
+    from ..privacy.leaks import check_reports_for_leaks
 
     cb = load_codebook(inputs.codebook)
     raw = read_export(inputs.data_file, codebook=cb)

@@ -1,0 +1,347 @@
+"""Free text for reports that opt in to it: placeholders for personal data, escaped HTML.
+
+:func:`scrub_text` replaces emails, URLs, phone numbers and given names by
+placeholders; :func:`free_text_table` applies it to a free-text item of an export
+(names taken from the contact fields); :func:`render_free_text` writes the table as
+HTML with every cell escaped. The patterns and the folding defined here are shared
+with the leak scan (:mod:`cmmc_analysis.privacy.leaks`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> scrub_text(pd.Series(["Scrivete a mario.rossi@acme.it o al 333 123 4567"])).iloc[0]
+'Scrivete a [email] o al [phone]'
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..errors import SurveyDataError
+
+__all__ = ["MIN_VALUE_LEN", "scrub_text", "free_text_table", "render_free_text"]
+
+#: Personal values shorter than this (after stripping spaces) are not searched for:
+#: a name such as "Bo" or a company "3M" would match ordinary text everywhere.
+MIN_VALUE_LEN = 4
+
+#: Values that are too common to be evidence of a leak (compared casefolded). The
+#: codebook's own texts (labels, questions) are added by :func:`pii_values`.
+COMMON_WORDS = frozenset(
+    {
+        # answers that say nothing
+        "nessuno", "nessuna", "niente", "nulla", "grazie", "ottimo", "buono", "bene",
+        "tutto", "tutti", "altro", "altri", "none", "nothing", "thanks", "thank", "good",
+        "fine", "other", "nessun commento", "no comment", "non so", "don't know", "n.d.",
+        "n/a", "null", "test", "prova", "anonimo", "anonima", "anonymous", "privato",
+        "private", "nome", "cognome", "name", "email", "mail", "commenti", "commento",
+        "comments", "comment",
+        # words of company names that are ordinary words (not scrubbed alone)
+        "azienda", "company", "società", "societa", "ditta", "ente", "gruppo", "group",
+        "banca", "bank", "italia", "italy", "italiana", "servizi", "service", "services",
+        "consulting", "contact", "center", "centre", "solutions", "energia", "telecom",
+        "assicurazioni", "comune", "regione", "studio", "holding", "international",
+        "global", "customer", "care", "digital", "sistemi", "systems", "network",
+    }
+)  # fmt: skip
+
+# --- patterns -------------------------------------------------------------------
+
+_AT = r"\s*(?:@|\[at\]|\(at\)|&#0*64;|&#x0*40;|&commat;)\s*"
+_EMAIL = re.compile(r"[\w.+-]+" + _AT + r"[\w-]+(?:\.[\w-]+)+", re.IGNORECASE)
+_URL = re.compile(
+    r"(?:https?://|www\.)[^\s<>\"']*[^\s<>\"'.,;:!?)]"
+    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:it|com|net|org|eu|io|info|biz|de|fr|es|ch|uk)\b"
+    r"(?:/[^\s<>\"']*[^\s<>\"'.,;:!?)])?",
+    re.IGNORECASE,
+)
+# A date (or date and time) is tried first and left alone; a phone candidate is a run
+# of digits with single separators, accepted by _is_phone (digit count and prefix).
+_DATE = r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?:[\sT]+\d{1,2}[:.]\d{2}(?::\d{2})?)?(?!\d)"
+_PHONE_CANDIDATE = r"(?:\+|00)?\(?\d(?:\)?[\s./-]?\(?\d)+"
+_PHONE_OR_DATE = re.compile(rf"(?<![\w+])(?:(?P<date>{_DATE})|(?P<phone>{_PHONE_CANDIDATE}))(?!\w)")
+_SPACE = re.compile(r"\s+")
+_TAG = re.compile(r"<[^>]*>")
+_MARKS = re.compile(r"[\u0300-\u036f]")
+_QUOTES = (("\u2018", "'"), ("\u2019", "'"), ("\u201c", '"'), ("\u201d", '"'), ("\u00b4", "'"))
+
+
+def _is_phone(candidate: str) -> bool:
+    """Whether a digit run is a phone number (international, Italian mobile or landline)."""
+    digits = re.sub(r"\D", "", candidate)
+    if candidate.startswith("+") or candidate.startswith("00"):
+        return 8 <= len(digits) <= 15
+    if digits.startswith("3"):
+        return 9 <= len(digits) <= 11
+    if digits.startswith("0"):
+        return 8 <= len(digits) <= 11
+    return False
+
+
+def _phone_repl(placeholder: str):
+    def repl(m: re.Match[str]) -> str:
+        phone = m.group("phone")
+        return placeholder if phone is not None and _is_phone(phone) else m.group(0)
+
+    return repl
+
+
+# --- personal values of an export -------------------------------------------------
+
+
+def _fold(text: str) -> str:
+    """Casefold, strip accents, ASCII quotes: the form both sides are compared in."""
+    text = unicodedata.normalize("NFKD", text)
+    for fancy, plain in _QUOTES:
+        text = text.replace(fancy, plain)
+    return _MARKS.sub("", text).casefold()
+
+
+def _codebook_texts(codebook: Any) -> set[str]:
+    """Every label and question text of the codebook, folded (never evidence of a leak)."""
+    out: set[str] = set()
+    labels = []
+    for scale in codebook.scales.values():
+        labels += [*scale.points, *scale.not_an_answer]
+    for item in codebook.items.values():
+        labels += [item.text, *item.options, *item.not_an_answer]
+    for grid in codebook.grids.values():
+        labels.append(grid.text)
+    for lab in labels:
+        out.update(_SPACE.sub(" ", _fold(t)).strip() for t in lab.texts.values())
+    return out
+
+
+def _contact_fields(codebook: Any) -> list[str]:
+    """PII fields that identify a person (keys, test-marker fields): not free text."""
+    cleaning = codebook.cleaning
+    named = [
+        *cleaning.get("test_submissions", {}).get("fields", []),
+        *cleaning.get("duplicates", {}).get("key", []),
+        *cleaning.get("pseudonym", {}).get("key", []),
+    ]
+    key = codebook.role("respondent_key")
+    pii = codebook.pii_fields
+    return [f for f in pii if f in named or f == key]
+
+
+def _free_text_fields(codebook: Any) -> list[str]:
+    """PII text fields that are answers rather than contact data (e.g. comments)."""
+    contact = set(_contact_fields(codebook))
+    return [f for f in codebook.pii_fields if f not in contact]
+
+
+def _meaningful(values: pd.Series, common: set[str]) -> pd.Series:
+    """Distinct stripped values that are long enough, hold a letter and are not common."""
+    vals = values.dropna().astype("str").str.strip()
+    folded = vals.map(lambda v: _SPACE.sub(" ", _fold(v)))
+    keep = (
+        (vals.str.replace(r"\s", "", regex=True).str.len() >= MIN_VALUE_LEN)
+        & vals.str.contains(r"[^\W\d_]", regex=True)
+        & ~folded.isin(common)
+    )
+    return vals[keep].drop_duplicates()
+
+
+def _trie_regex(fragment_lists: Iterable[Sequence[str]]) -> str:
+    """One regex matching any of the fragment sequences, with shared prefixes merged.
+
+    A plain alternation of many values makes the regex engine try each value at each
+    position; the trie tries one branch per character.
+    """
+    trie: dict[str, Any] = {}
+    for frags in fragment_lists:
+        node = trie
+        for frag in frags:
+            node = node.setdefault(frag, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        branches = [key + build(child) for key, child in sorted(node.items()) if key != ""]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
+
+
+# --- free text --------------------------------------------------------------------
+
+
+def _names_regex(names: Iterable[str]) -> str | None:
+    """Whole-word, spacing-tolerant pattern for names (longest first, via a trie)."""
+    frags = []
+    for name in {n.strip() for n in names if isinstance(n, str) and len(n.strip()) >= 2}:
+        words = [re.escape(w) for w in name.split()]
+        pieces = [x for w in words for x in (w, r"\s+")][:-1]
+        start = [r"(?<!\w)"] if re.match(r"\w", name) else []
+        end = [r"(?!\w)"] if re.search(r"\w$", name) else []
+        frags.append([*start, *pieces, *end])
+    return _trie_regex(frags) if frags else None
+
+
+def scrub_text(texts: pd.Series, *, names: Iterable[str] = ()) -> pd.Series:
+    """Replace personal data in free text by placeholders.
+
+    In this order: emails (also written ``name [at] domain``) by ``[email]``; URLs
+    (``http(s)://``, ``www.`` and bare domains with a common top-level domain) by
+    ``[url]``; phone numbers by ``[phone]``; each of ``names`` (case-insensitive,
+    whole words, any spacing) by ``[name]``. A phone number is a run of digits with
+    single separators (space, dot, slash, hyphen, brackets) that is international
+    (``+`` or ``00`` and 8-15 digits), an Italian mobile (starting with 3, 9-11
+    digits) or landline (starting with 0, 8-11 digits); dates such as ``18/03/2020``
+    and plain numbers ("1000 operatori", "80 %") are left alone.
+
+    Parameters
+    ----------
+    texts
+        Free-text answers (missing values stay missing).
+    names
+        Personal or company names to remove (for example the values of the contact
+        fields, see :func:`free_text_table`).
+
+    Returns
+    -------
+    pandas.Series of str, same index as ``texts``.
+
+    Examples
+    --------
+    >>> s = pd.Series(["Sono Anna Bianchi di ACME, www.acme.it, tel. 02/1234567", None,
+    ...                "Dal 18/03/2020 il 80 % da casa"])
+    >>> scrub_text(s, names=["anna bianchi", "Acme"]).tolist()
+    ['Sono [name] di [name], [url], tel. [phone]', nan, 'Dal 18/03/2020 il 80 % da casa']
+    """
+    out = texts.astype("str")
+    out = out.str.replace(_EMAIL.pattern, "[email]", regex=True, flags=re.IGNORECASE)
+    out = out.str.replace(_URL.pattern, "[url]", regex=True, flags=re.IGNORECASE)
+    out = out.str.replace(_PHONE_OR_DATE.pattern, _phone_repl("[phone]"), regex=True)
+    pattern = _names_regex(names)
+    if pattern is not None:
+        out = out.str.replace(pattern, "[name]", regex=True, flags=re.IGNORECASE)
+    return out
+
+
+def _contact_names(raw: Any, codebook: Any) -> list[str]:
+    """Names to scrub: the values of the contact fields and their longer words."""
+    key = codebook.role("respondent_key")
+    common = set(COMMON_WORDS) | _codebook_texts(codebook)
+    names: list[str] = []
+    for field_id in _contact_fields(codebook):
+        if field_id == key or field_id not in raw.data:
+            continue
+        values = _meaningful(raw.data[field_id], common)
+        words = values.str.split().explode().dropna().str.strip(".,;:()'\"")
+        words = words[(words.str.len() >= MIN_VALUE_LEN) & ~words.str.casefold().isin(common)]
+        names += [*values.tolist(), *words.drop_duplicates().tolist()]
+    return names
+
+
+def free_text_table(
+    raw: Any, codebook: Any, item: str, *, source_rows: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """The answers to a free-text item, scrubbed, for a report that opts in to them.
+
+    No id, no source row, no other column: only the scrubbed texts, sorted
+    alphabetically (file order could link a text to a respondent). Names scrubbed
+    are the values of the contact fields (the codebook's test-submission fields and
+    keys, except the email) and their words of :data:`MIN_VALUE_LEN` or more letters
+    that are not common words. Review the table before sharing it: scrubbing is a
+    safety net, not an anonymisation (a comment can identify its author by content).
+
+    Parameters
+    ----------
+    raw
+        The raw export.
+    codebook
+        Its codebook.
+    item
+        A free-text item id (type ``text``).
+    source_rows
+        Keep only these source rows (for example ``survey.data["source_row"]``, so
+        that excluded submissions are left out); default all rows.
+
+    Returns
+    -------
+    DataFrame with columns ``item`` (the item id) and ``text`` (a scrubbed answer,
+    an extra column of this function), one row per non-empty answer.
+
+    Raises
+    ------
+    SurveyDataError
+        If ``item`` is not a free-text item of the codebook or not in the export.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> data = pd.DataFrame({"name": ["Anna Bianchi", None], "source_row": [2, 3],
+    ...                      "comments": ["Bianchi qui: anna@acme.it", "  "]})
+    >>> free_text_table(SimpleNamespace(data=data), load_codebook(), "comments")
+           item                    text
+    0  comments  [name] qui: [email]
+    """
+    spec = codebook.item(item)
+    if spec.type != "text":
+        raise SurveyDataError(
+            f"parameter item={item!r} is of type {spec.type!r}; expected a free-text item"
+        )
+    if item not in raw.data:
+        raise SurveyDataError(f"parameter item={item!r}: the export has no such column")
+    texts = raw.data[item]
+    if source_rows is not None:
+        texts = texts[raw.data["source_row"].isin(list(source_rows))]
+    texts = texts.dropna().astype("str").str.strip()
+    texts = texts[texts != ""]
+    scrubbed = scrub_text(texts, names=_contact_names(raw, codebook))
+    scrubbed = scrubbed.sort_values(ignore_index=True)
+    return pd.DataFrame({"item": item, "text": scrubbed}, columns=["item", "text"])
+
+
+def render_free_text(table: pd.DataFrame, *, columns: Sequence[str] = ("text",)) -> str:
+    """An HTML table of free text in which every cell is escaped.
+
+    ``<script>`` or an ``onerror=`` attribute in a comment shows as text, never as
+    markup. (``DataFrame.to_html`` and the notebook repr escape too, but only while
+    their ``escape`` default is kept; this function has no such switch.)
+
+    Parameters
+    ----------
+    table
+        For example the output of :func:`free_text_table`.
+    columns
+        The columns to show, in order.
+
+    Returns
+    -------
+    str, a ``<table class="free-text">`` element.
+
+    Examples
+    --------
+    >>> print(render_free_text(pd.DataFrame({"text": ["<script>alert(1)</script>"]})))
+    <table class="free-text"><thead><tr><th>text</th></tr></thead>
+    <tbody>
+    <tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td></tr>
+    </tbody></table>
+    """
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise SurveyDataError(
+            f"parameter columns: {missing} not in the table; it has {list(table.columns)}"
+        )
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+    cells = pd.Series("", index=table.index, dtype="str")
+    for c in columns:
+        text = table[c].astype("str").fillna("").map(html.escape, na_action="ignore")
+        cells = cells + "<td>" + text + "</td>"
+    body = "\n".join(("<tr>" + cells + "</tr>").tolist())
+    body = f"{body}\n" if body else ""
+    return (
+        f'<table class="free-text"><thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody></table>'
+    )
