@@ -79,6 +79,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_codebook(args: argparse.Namespace) -> int:
+    """Draft a codebook from an export, or convert a questionnaire file (YAML to stdout)."""
+    from .draft.cli import run_codebook
+
+    return run_codebook(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(
@@ -136,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_report)
 
+    from .draft.cli import add_codebook_parser
+
+    add_codebook_parser(sub, cmd_codebook)
     return parser
 
 
