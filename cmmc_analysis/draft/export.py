@@ -16,7 +16,7 @@ Examples
 >>> from cmmc_analysis.paths import DEFAULT_EXPORT
 >>> d = draft_from_export(DEFAULT_EXPORT)
 >>> d.survey["source_language"], len(d.items), sorted(d.grids)
-('it', 35, ['lavoro_remoto_emergenza', 'emergenza_accelerera_adozione'])
+('it', 35, ['emergenza_accelerera_adozione', 'lavoro_remoto_emergenza'])
 >>> d.item("email")["pii"], d.item("email")["role"]
 (True, 'respondent_key')
 """
