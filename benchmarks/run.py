@@ -338,7 +338,7 @@ def bench_alpha(n: int, codes: pd.DataFrame, repeats: int) -> None:
 def bench_tests(n: int, codes: pd.DataFrame, repeats: int) -> None:
     from scipy import stats
 
-    from cmmc_analysis.significance.core import vs_neutral
+    from cmmc_analysis.significance import vs_neutral
 
     def peer():
         return [
@@ -419,7 +419,7 @@ def pipeline(path: Path, cb, *, tests: bool = False) -> dict[str, Any]:
     """
     from cmmc_analysis.describe.likert import codes, distribution, likert_summary
     from cmmc_analysis.reliability import cronbach_alpha
-    from cmmc_analysis.significance.core import vs_neutral
+    from cmmc_analysis.significance import vs_neutral
     from cmmc_analysis.survey import load_survey
 
     survey = load_survey(path, codebook=cb)
@@ -499,7 +499,7 @@ def _child(kind: str, path: str) -> None:
     import cmmc_analysis.chunked  # noqa: F401 - imports before the baseline
     import cmmc_analysis.clean.pipeline  # noqa: F401
     import cmmc_analysis.reliability  # noqa: F401
-    import cmmc_analysis.significance.core  # noqa: F401
+    import cmmc_analysis.significance  # noqa: F401
 
     # ru_maxrss survives fork + exec (it would report the parent's size): use the peak
     # of this address space (VmHWM), reset after the imports

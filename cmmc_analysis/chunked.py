@@ -1,7 +1,7 @@
 """Large exports in chunks: fast label scoring and summaries merged across chunks.
 
 Scoring is row-local, and every summary the library reports for a scale item is a
-function of sums: counts per level (:func:`cmmc_analysis.describe.likert.level_counts`) and
+function of sums: counts per level (:func:`cmmc_analysis.describe.counts.level_counts`) and
 sums and cross-products of codes (:class:`cmmc_analysis.reliability.CrossProducts`).
 So an export larger than memory is read in chunks (:func:`read_export_chunks`), each
 chunk is scored (:func:`score_frame`) and reduced to those sums, and the sums are
@@ -51,7 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .codebook import Codebook, Item
-from .describe.likert import summary_from_counts
+from .describe.counts import summary_from_counts
 from .errors import ExportError, SurveyDataError
 from .io.reader import DELIMITERS, map_headers, normalise_text
 from .reliability import CrossProducts, alpha_from_cross_products, cross_products

@@ -15,8 +15,8 @@ alphas differ from both rules).
 
 Examples
 --------
->>> from cmmc_analysis.describe.likert import _toy_survey
->>> reliability_table(_toy_survey(), ["tech_acceleration"])[["construct", "n", "k", "estimate"]]
+>>> from cmmc_analysis.examples import toy_survey
+>>> reliability_table(toy_survey(), ["tech_acceleration"])[["construct", "n", "k", "estimate"]]
            construct  n  k  estimate
 0  tech_acceleration  6  6  0.929032
 """
@@ -407,8 +407,8 @@ def reliability_table(
 
     Examples
     --------
-    >>> from cmmc_analysis.describe.likert import _toy_survey
-    >>> t = reliability_table(_toy_survey(), ["tech_acceleration"])
+    >>> from cmmc_analysis.examples import toy_survey
+    >>> t = reliability_table(toy_survey(), ["tech_acceleration"])
     >>> t[["construct", "n", "k", "omega", "note"]]
                construct  n  k  omega                                      note
     0  tech_acceleration  6  6    NaN  correlation matrix not positive definite

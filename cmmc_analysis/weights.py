@@ -598,9 +598,10 @@ def measure_values(survey: Survey, item: str, measure: str) -> np.ndarray:
     x = survey.codes([item])[item].to_numpy()
     if measure == "mean":
         return x
-    k = survey.codebook.scale_of(item).k
-    m = 2 if k >= 4 else 1  # the two extreme levels (one on scales of fewer than 4 points)
-    hit = x > k - m if measure == "top2" else x <= m
+    from .describe.counts import bottom2_codes, top2_codes
+
+    scale = survey.codebook.scale_of(item)
+    hit = np.isin(x, top2_codes(scale) if measure == "top2" else bottom2_codes(scale))
     return np.where(np.isnan(x), np.nan, hit.astype(float))
 
 

@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.columns import check_columns
-from cmmc_analysis.describe.likert import (
+from cmmc_analysis.describe import (
     EXTRA_COLUMNS,
     choice_summary,
     codes,

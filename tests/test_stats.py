@@ -1,4 +1,4 @@
-"""Tests of cmmc_analysis.significance.core: published R values, hand-computed oracles, properties."""
+"""Tests of cmmc_analysis.significance: published R values, hand-computed oracles, properties."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from statsmodels.stats.multitest import multipletests
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.columns import check_columns
 from cmmc_analysis.errors import SurveyDataError
-from cmmc_analysis.significance.core import (
+from cmmc_analysis.significance import (
     EXTRA_COLUMNS,
     adjust_pvalues,
     battery_ranking,

@@ -529,7 +529,7 @@ def _evaluate_one(survey: Survey, claim: Claim, cs: ClaimSet, lang: str) -> dict
 
 
 def _evaluate_ranking(survey: Survey, claim: Claim, cs: ClaimSet) -> dict[str, Any]:
-    from ..significance.core import survey_battery_ranking, survey_pairwise_battery
+    from ..significance import survey_battery_ranking, survey_pairwise_battery
 
     items = list(claim.items)
     out: dict[str, Any] = {"ci_level": cs.ci_level, "threshold": np.nan}
@@ -661,7 +661,7 @@ def evaluate_claims(
     >>> table.set_index("claim").loc["S2", "verdict"]
     'supported'
     """
-    from ..significance.core import adjust_pvalues
+    from ..significance import adjust_pvalues
 
     claims = claims or load_claims(codebook=survey.codebook)
     lang = lang or survey.codebook.source_language
@@ -826,9 +826,9 @@ def sensitivity(
 def claim_ranking(survey: Survey, claim: Claim, *, correction: str = "holm") -> pd.DataFrame:
     """The full ranking table behind a ranking claim (S7, S9): one row per item.
 
-    Delegates to :func:`cmmc_analysis.significance.core.survey_battery_ranking`.
+    Delegates to :func:`cmmc_analysis.significance.survey_battery_ranking`.
     """
-    from ..significance.core import survey_battery_ranking
+    from ..significance import survey_battery_ranking
 
     if claim.statistic["type"] != "ranking":
         raise ClaimsError(

@@ -1,8 +1,21 @@
-"""describe: see docs/architecture.md."""
+"""describe: counts (the one owner of top-2), Likert items, choice items, numeric items.
+
+See docs/architecture.md and docs/statistics.md.
+"""
 
 from __future__ import annotations
 
+from . import choice, counts, likert, numeric
+from .choice import *  # noqa: F403
+from .counts import *  # noqa: F403
 from .likert import *  # noqa: F403
-from .likert import __all__ as _likert_all
+from .numeric import *  # noqa: F403
 
-__all__ = [*_likert_all]
+#: Columns the describe modules add to the shared vocabulary (``cmmc_analysis.columns``).
+EXTRA_COLUMNS: dict[str, str] = {
+    **likert.EXTRA_COLUMNS,
+    **choice.EXTRA_COLUMNS,
+    **numeric.EXTRA_COLUMNS,
+}
+
+__all__ = [*counts.__all__, *likert.__all__, *choice.__all__, *numeric.__all__, "EXTRA_COLUMNS"]
