@@ -111,7 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("clean", help="write the clean table and the cleaning log")
     p.add_argument("path", type=Path, help="the export (CSV or XLSX)")
     p.add_argument("--out", type=Path, required=True, help="folder to write to")
-    p.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    p.add_argument("--format", choices=["parquet", "csv", "sav"], default="parquet")
     p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: bundled)")
     p.set_defaults(func=cmd_clean)
 

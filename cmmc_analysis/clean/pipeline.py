@@ -1131,13 +1131,14 @@ def write_survey(
 ) -> list[Path]:
     """Write the clean table, the missing reasons and the log tables to ``out_dir``.
 
-    Files: ``clean.<format>`` (index ``respondent_id`` as a column),
+    Files: ``clean.<format>`` (index ``respondent_id`` as a column; ``sav``: SPSS with
+    variable and value labels),
     ``missing.<format>``, ``flow.csv``, ``changes.csv``, ``details.csv``,
     ``excluded.csv``. Returns the paths written. A path in ``protect`` (the raw
     export) is never overwritten: a :class:`SurveyDataError` is raised first.
     """
-    if format not in ("parquet", "csv"):
-        raise SurveyDataError(f"parameter format={format!r}; expected 'parquet' or 'csv'")
+    if format not in ("parquet", "csv", "sav"):
+        raise SurveyDataError(f"parameter format={format!r}; expected 'parquet', 'csv' or 'sav'")
     out = Path(out_dir)
     names = [f"clean.{format}", f"missing.{format}"] + [
         f"{n}.csv" for n in ("flow", "changes", "details", "excluded")
@@ -1158,7 +1159,11 @@ def write_survey(
     for name, table in (("clean", survey.data), ("missing", survey.missing)):
         target = out / f"{name}.{format}"
         frame = table.reset_index()
-        if format == "parquet":
+        if format == "sav":  # SPSS with variable and value labels (io/sav.py)
+            from ..io.sav import write_survey_sav
+
+            write_survey_sav(frame, target, survey.codebook)
+        elif format == "parquet":
             frame.to_parquet(target, index=False)
         else:
             frame.to_csv(target, index=False)

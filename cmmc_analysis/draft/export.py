@@ -74,16 +74,16 @@ def _headers(path: Path) -> list[str]:
     from ..io import reader
 
     suffix = path.suffix.lower()
-    if suffix == ".sav":
-        from ..io.sav import sav_headers
-
-        return sav_headers(path)
     try:
         raw_bytes = path.read_bytes()
     except OSError as err:
         raise SurveyDataError(f"cannot read the export: {err.strerror}", path=path) from err
     if not raw_bytes.strip():
         raise SurveyDataError("the file is empty; expected a header row and records", path=path)
+    from ..io.sav import is_sav, read_sav
+
+    if is_sav(path, raw_bytes):
+        return read_sav(raw_bytes, path)[0]
     if suffix in (".xlsx", ".xlsm") or raw_bytes[:4] == b"PK\x03\x04":
         return reader._read_xlsx(raw_bytes, path)[0]
     encoding, text = reader._decode(raw_bytes, path, None)

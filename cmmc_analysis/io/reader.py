@@ -236,9 +236,18 @@ def _read_export(
         raise ExportError("the file is empty; expected a header row and records", path=path)
     warnings: list[str] = []
     is_xlsx = path.suffix.lower() in (".xlsx", ".xlsm") or raw_bytes[:4] == b"PK\x03\x04"
-    fast = None if is_xlsx else _read_csv_fast(raw_bytes, path, codebook, encoding, delimiter)
+    from .sav import is_sav, read_sav
+
+    sav = is_sav(path, raw_bytes)
+    fast = (
+        None if is_xlsx or sav else _read_csv_fast(raw_bytes, path, codebook, encoding, delimiter)
+    )
     if fast is not None:
         used_encoding, used_delim, headers, header_map, extras, frame, warnings = fast
+    elif sav:  # SPSS: labels as text, see io/sav.py
+        headers, frame = read_sav(raw_bytes, path)
+        used_encoding, used_delim = "sav", None
+        header_map, extras = map_headers(headers, codebook, path=path, warnings=warnings)
     elif is_xlsx:
         headers, frame = _read_xlsx(raw_bytes, path)
         used_encoding, used_delim = "xlsx", None
