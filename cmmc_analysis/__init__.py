@@ -106,13 +106,14 @@ _EXPORTS: dict[str, str] = {
     "scan_export": "chunked",
     "chunked_summary": "chunked",
     "chunked_alpha": "chunked",
-    # fmt, plots, report
+    # display (texts, numbers, tables, sentences, figures), report
     "fmt_share": "display",
     "fmt_number": "display",
     "fmt_p": "display",
     "fmt_ci": "display",
     "format_table": "display",
     "format_claims": "display",
+    "format_banner": "display",
     "methods_text": "display",
     "diverging_bars": "display",
     "interval_plot": "display",

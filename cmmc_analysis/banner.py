@@ -35,7 +35,8 @@ Examples
 >>> b = banner(s, ["org_models"], ["org_type"], stat="top2")
 >>> b.table[["letter", "n", "share", "sig_letters"]].to_numpy().tolist()
 [['', 120.0, 0.458, ''], ['A', 60.0, 0.667, 'B'], ['B', 60.0, 0.25, '']]
->>> b.to_styler().data.iloc[:, :2]  # doctest: +SKIP
+>>> b.to_styler(lang="it").data.iloc[1].tolist()
+['45,8 %', '66,7 % B', '25,0 %']
 """
 
 from __future__ import annotations
@@ -65,8 +66,6 @@ __all__ = ["Banner", "banner"]
 STATS = ("levels", "top2", "mean")
 CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none")
 TOTAL = "Total"
-LOW_BASE_MARK = "†"
-SUPPRESSED_MARK = "–"
 
 #: Result columns of this module that are not in :data:`cmmc_analysis.columns.COLUMNS`.
 EXTRA_COLUMNS: dict[str, str] = {
@@ -79,40 +78,6 @@ EXTRA_COLUMNS: dict[str, str] = {
     "letter_b": "column letter of group_b",
     "estimate_b": "estimate of group_b",
 }
-
-_WORDS = {
-    "total": {"en": "Total", "it": "Totale"},
-    "top2": {"en": "Top 2 (share)", "it": "Top 2 (quota)"},
-    "mean": {"en": "Mean", "it": "Media"},
-    "base": {"en": "Base (n)", "it": "Base (n)"},
-    "caption": {
-        "en": (
-            "{what}; {weighted}. Letters: the column is significantly higher than the "
-            "lettered column of the same segment ({test}, {correction} over the column "
-            "pairs of each row and segment, alpha {alpha:g}). {low} base below {min_base}: "
-            "no share, mean or test shown. {sup} fewer than {k} answers (or the cell that "
-            "would give one back): suppressed. Bases are unweighted."
-        ),
-        "it": (
-            "{what}; {weighted}. Lettere: la colonna è significativamente più alta della "
-            "colonna indicata dello stesso segmento ({test}, {correction} sulle coppie di "
-            "colonne di ogni riga e segmento, alfa {alpha:g}). {low} base inferiore a "
-            "{min_base}: quote, medie e test non mostrati. {sup} meno di {k} risposte (o "
-            "la cella che ne rivelerebbe una): soppresso. Basi non ponderate."
-        ),
-    },
-    "what_share": {"en": "Column percentages", "it": "Percentuali di colonna"},
-    "what_mean": {"en": "Column means", "it": "Medie di colonna"},
-    "weighted": {"en": "weighted (effective bases)", "it": "ponderato (basi effettive)"},
-    "unweighted": {"en": "unweighted", "it": "non ponderato"},
-    "ztest": {"en": "two-proportion z-test", "it": "test z su due proporzioni"},
-    "ttest": {"en": "Welch t-test", "it": "test t di Welch"},
-}
-
-
-def _word(key: str, lang: str) -> str:
-    texts = _WORDS[key]
-    return texts.get(lang, texts["en"])
 
 
 @dataclass(frozen=True)
@@ -150,31 +115,17 @@ class Banner:
     correction: str
     min_base: int
     k: int
-    lang: str | None = None
 
     def to_styler(self, *, lang: str | None = None) -> Styler:
-        """The banner as a pandas Styler, readable without explanation.
+        """The banner for a page in ``lang`` (default: the codebook's source language).
 
-        Rows: item x level (plus a base row per item); columns: segment x group with
-        the column letter and base in the header; cells: column percentage (or mean)
-        followed by the significance letters, e.g. ``"45% B"``. Low-base columns are
-        greyed and marked ``†``; suppressed cells show ``–``. The caption says whether
-        the figures are weighted and how the letters were computed.
+        A shortcut for :func:`cmmc_analysis.display.format_banner`, which lays the
+        banner out (rows item x level, columns segment x group with letter and base,
+        cells "66,0 % B") with numbers written like every other table of the page.
         """
-        lang = lang or self.lang or self.codebook.source_language
-        display = _display_frame(self, lang)
-        low_cols = [c for c in display.columns if c[1].endswith(LOW_BASE_MARK)]
-        styler = display.style.set_caption(_caption(self, lang))
-        styler = styler.set_table_styles(
-            [
-                {"selector": "caption", "props": "caption-side: bottom; text-align: left;"},
-                {"selector": "th.col_heading", "props": "text-align: center;"},
-                {"selector": "td", "props": "text-align: right; padding: 0 0.6em;"},
-            ]
-        )
-        if low_cols:
-            styler = styler.map(lambda _: "color: #777777; font-style: italic;", subset=low_cols)
-        return styler
+        from .display.banner import format_banner
+
+        return format_banner(self, lang=lang or self.codebook.source_language)
 
     def to_excel(self, path: str | Path, *, lang: str | None = None) -> Path:
         """Write the styled banner to an .xlsx file (openpyxl); return the path."""
@@ -197,7 +148,6 @@ def banner(
     correction: str = "holm",
     min_base: int = 30,
     k: int = 5,
-    lang: str | None = None,
 ) -> Banner:
     """Items by segments, with bases, column percentages and significance letters.
 
@@ -224,8 +174,6 @@ def banner(
         their shares and means are not shown (the privacy rule).
     k
         Cells with fewer than ``k`` (unweighted) answers are suppressed.
-    lang
-        Language of the labels in :meth:`Banner.to_styler` (default: the source language).
 
     Returns
     -------
@@ -262,7 +210,6 @@ def banner(
         correction=correction,
         min_base=min_base,
         k=k,
-        lang=lang,
     )
 
 
@@ -553,87 +500,3 @@ def _bases(survey: Survey, seg_codes, min_base: int) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
-
-
-# --- display -------------------------------------------------------------------------------
-def _label(cb: Codebook, var: str, label: str, lang: str) -> str:
-    if label in ("top2", "mean"):
-        return _word(label, lang)
-    try:
-        return cb.translate(var, label, lang)
-    except Exception:  # a variable outside the codebook: show the label as it is
-        return label
-
-
-def _column_keys(b: Banner, lang: str) -> dict[tuple[str, str], tuple[str, str]]:
-    keys = {}
-    for r in b.bases.itertuples(index=False):
-        if r.n == 0:  # a group nobody is in: no column
-            continue
-        if r.segment == TOTAL:
-            top = name = _word("total", lang)
-        else:
-            top = b.codebook.text(r.segment, lang) if r.segment in b.codebook.items else r.segment
-            name = f"{_label(b.codebook, r.segment, r.group, lang)} ({r.letter})"
-        mark = LOW_BASE_MARK if r.low_base else ""
-        keys[(r.segment, r.group)] = (top, f"{name} n={int(r.n)}{mark}")
-    return keys
-
-
-def _display_frame(b: Banner, lang: str) -> pd.DataFrame:
-    keys = _column_keys(b, lang)
-    t = b.table[[k in keys for k in zip(b.table["segment"], b.table["group"], strict=True)]]
-    t = t.reset_index(drop=True)
-    if b.stat == "mean":
-        value = t["mean"].map(lambda v: f"{v:.2f}", na_action="ignore")
-    else:
-        value = t["share"].map(lambda v: f"{v:.0%}", na_action="ignore")
-    text = (value.fillna("") + " " + t["sig_letters"]).str.strip()
-    why = t["suppressed"].fillna("")
-    blank = t["estimate"].isna() & (why != "")
-    low_only = f"n < {b.min_base}"  # any other reason is a small cell
-    small_cell = why.map(lambda r: any(x not in ("", low_only) for x in r.split("; ")))
-    text = text.mask(blank, np.where(small_cell, SUPPRESSED_MARK, LOW_BASE_MARK))
-    text = text.where(t["n"].isna() | (t["n"] > 0), "")
-    cols = pd.MultiIndex.from_tuples(
-        [keys[(s, g)] for s, g in zip(t["segment"], t["group"], strict=True)]
-    )
-    items = [b.codebook.text(i, lang) if i in b.codebook.items else i for i in t["item"]]
-    levels = [
-        _label(b.codebook, i, lev, lang) for i, lev in zip(t["item"], t["level"], strict=True)
-    ]
-    long = pd.DataFrame(
-        {"item": items, "level": levels, "col": list(cols), "text": text.to_numpy()}
-    )
-    base = long.drop_duplicates(["item", "col"]).assign(
-        level=_word("base", lang),
-        text=[
-            f"<{b.k}" if np.isnan(n) else f"{int(n)}{LOW_BASE_MARK if n < b.min_base else ''}"
-            for n in t.loc[long.drop_duplicates(["item", "col"]).index, "n"]
-        ],
-    )
-    both = pd.concat([base, long], ignore_index=True)
-    order_items = list(dict.fromkeys(items))
-    order_levels = list(dict.fromkeys([_word("base", lang), *levels]))
-    wide = both.pivot(index=["item", "level"], columns="col", values="text")
-    wide = wide.reindex(
-        pd.MultiIndex.from_product([order_items, order_levels]).intersection(wide.index, sort=False)
-    )
-    wide.columns = pd.MultiIndex.from_tuples(wide.columns)
-    wide = wide[list(dict.fromkeys(keys.values()))]
-    wide.index.names = [None, None]
-    return wide.fillna("")
-
-
-def _caption(b: Banner, lang: str) -> str:
-    return _word("caption", lang).format(
-        what=_word("what_mean" if b.stat == "mean" else "what_share", lang),
-        weighted=_word("weighted" if b.weighted else "unweighted", lang),
-        test=_word("ttest" if b.stat == "mean" else "ztest", lang),
-        correction=b.correction,
-        alpha=b.alpha,
-        low=LOW_BASE_MARK,
-        min_base=b.min_base,
-        sup=SUPPRESSED_MARK,
-        k=b.k,
-    )

@@ -13,6 +13,7 @@ from scipy.stats import t as t_dist
 from cmmc_analysis.banner import EXTRA_COLUMNS, banner
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.columns import check_columns
+from cmmc_analysis.display import format_banner, format_table
 from cmmc_analysis.errors import SurveyDataError
 from cmmc_analysis.survey import Survey
 
@@ -233,27 +234,52 @@ def test_levels_complementary_cell_is_suppressed():
 
 def test_styler_and_excel(tmp_path):
     s = groups_of({0: (40, 20), 1: (15, 45)})
-    b = banner(s, ["org_models"], ["org_type"], stat="top2", lang="en")
-    styler = b.to_styler()
+    b = banner(s, ["org_models"], ["org_type"], stat="top2")
+    styler = b.to_styler(lang="en")
     shown = styler.data
     item_text = CB.text("org_models", "en")
     row = shown.loc[(item_text, "Top 2 (share)")]
-    assert row.tolist() == ["46%", "67% B", "25%"]
+    assert row.tolist() == ["45.8%", "66.7% B", "25.0%"]
     assert shown.columns[0] == ("Total", "Total n=120")
     assert shown.columns[1] == (
         "Type of organisation",
         "In-house contact center (company or public body) (A) n=60",
     )
     assert "unweighted" in styler.caption and "holm" in styler.caption
+    assert "alpha 0.05" in styler.caption
     html = styler.to_html()
-    assert "67% B" in html
-    path = b.to_excel(tmp_path / "banner.xlsx")
+    assert "66.7% B" in html
+    path = b.to_excel(tmp_path / "banner.xlsx", lang="en")
     from openpyxl import load_workbook
 
     values = [c.value for r in load_workbook(path)["banner"].iter_rows() for c in r]
-    assert "67% B" in values and "Total n=120" in values
-    it = banner(s, ["org_models"], ["org_type"], stat="top2").to_styler().data
-    assert it.columns[0] == ("Totale", "Totale n=120")
+    assert "66.7% B" in values and "Total n=120" in values
+    it = banner(s, ["org_models"], ["org_type"], stat="top2").to_styler()
+    assert it.data.columns[0] == ("Totale", "Totale n=120")  # the source language
+    assert "alfa 0,05" in it.caption
+
+
+def test_italian_banner_formats_numbers_like_every_italian_table():
+    # the banner uses the display layer: "66,0 %" and "3,86" as in format_table, not "66%"
+    shares = banner(
+        groups_of({0: (33, 17), 1: (10, 40)}), ["org_models"], ["org_type"], stat="top2"
+    )
+    # A: 33 of 50 = 66.0 %, B: 10 of 50 = 20.0 %, total 43 of 100
+    assert format_banner(shares, lang="it").data.iloc[1].tolist() == [
+        "43,0 %",
+        "66,0 % B",
+        "20,0 %",
+    ]
+    # A: (43 x 4 + 7 x 3) / 50 = 3.86; B: (45 x 1 + 5 x 2) / 50 = 1.10; total 248 / 100
+    answers = [PTS[3]] * 43 + [PTS[2]] * 7 + [PTS[0]] * 45 + [PTS[1]] * 5
+    s = make_survey(answers, [KINDS[0]] * 50 + [KINDS[1]] * 50)
+    means = format_banner(banner(s, ["org_models"], ["org_type"], stat="mean"), lang="it").data
+    assert means.iloc[0].tolist() == ["100", "50", "50"]  # the base row
+    assert means.iloc[1].tolist() == ["2,48", "3,86 B", "1,10"]
+    table = format_table(pd.DataFrame({"share": [0.66], "mean": [3.86]}), lang="it").data
+    assert table.iloc[0].tolist() == ["66,0 %", "3,86"]
+    english = format_banner(shares, lang="en").data.iloc[1].tolist()
+    assert english == ["43.0%", "66.0% B", "20.0%"]
 
 
 @pytest.mark.parametrize(

@@ -64,7 +64,7 @@ def test_thin_no_long_functions_and_texts_from_the_language(nb: nbformat.Noteboo
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 assert node.end_lineno - node.lineno <= 4, node.name
         assert len(cell.source.splitlines()) <= 12
-    # every markdown cell shown in the report is produced from fmt.t in the report's language:
+    # every markdown cell shown in the report is produced from display.t in the report's language:
     shown_markdown = [
         c
         for c in nb.cells

@@ -37,7 +37,8 @@ from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import ScaledTranslation
 
 from ..errors import ReportError
-from .fmt import SHARE_STATISTICS, check_lang, fmt_int, fmt_number, fmt_share, t
+from .i18n import check_lang, t
+from .numbers import SHARE_STATISTICS, fmt_int, fmt_number, fmt_share
 
 __all__ = [
     "RC",

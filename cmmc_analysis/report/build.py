@@ -38,7 +38,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__, paths
-from ..display.fmt import check_lang, package_versions, t
+from ..display.i18n import check_lang, t
+from ..display.narrative import package_versions
 from ..errors import ReportError
 
 __all__ = [
@@ -564,7 +565,7 @@ def _index_context(
 
 
 def _strings(lang: str) -> Mapping[str, str]:
-    from ..display.fmt import STRINGS
+    from ..display.i18n import STRINGS
 
     return STRINGS[lang]
 

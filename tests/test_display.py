@@ -1,4 +1,4 @@
-"""Numbers and texts in the report's language."""
+"""The display layer: numbers, texts, tables and sentences in the report's language."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cmmc_analysis.display.fmt import (
+from cmmc_analysis.display import (
     STRINGS,
     claim_sentences,
     fmt_ci,
@@ -171,3 +171,28 @@ def test_methods_text_lists_what_was_run() -> None:
     assert len(lines[4]) < 300 and lines[4].endswith("….")  # a long family is shortened
     assert "- **Rows excluded in cleaning**: duplicates 2, speeders 1." in lines
     assert re.search(r"pandas \d", lines[-1])
+
+
+@given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), st.integers(0, 4))
+def test_babel_rounds_as_python_formats(x: float, digits: int) -> None:
+    # the numbers a page shows are the ones f"{x:.2f}" gives: rounding on the float's value
+    assert fmt_number(x, lang="en", digits=digits, grouping=False) == f"{x:.{digits}f}"
+    assert fmt_number(x, lang="en", digits=digits) == f"{x:,.{digits}f}"
+
+
+def test_years_and_ids_have_no_thousands_separator() -> None:
+    df = pd.DataFrame({"year": [2024], "respondent_id": [12345], "count": [12345]})
+    assert format_table(df, lang="it").data.iloc[0].tolist() == ["2024", "12345", "12.345"]
+    assert fmt_int(2024, lang="en", grouping=False) == "2024"
+
+
+def test_every_public_display_name_is_importable_from_the_package() -> None:
+    import cmmc_analysis.display as display
+    from cmmc_analysis.display import banner, i18n, narrative, numbers, plots, tables
+
+    for module in (i18n, numbers, tables, banner, narrative, plots):
+        for name in module.__all__:
+            assert getattr(display, name) is getattr(module, name), name
+    assert sorted(display.__all__) == sorted(
+        n for m in (i18n, numbers, tables, banner, narrative, plots) for n in m.__all__
+    )

@@ -1,0 +1,294 @@
+"""The sentences of a page: summaries of tests and claims, methods, versions.
+
+Every sentence is generated from the result tables a page showed, in the page's
+language: :func:`significance_summary` (how many tests are significant, and which),
+:func:`claim_sentences` (one line per claim and cut), :func:`weighting_text` (the
+weighting section's introduction), :func:`methods_text` (the methods section: tests,
+corrections, families, interval methods, bases, missing data, exclusions, versions) and
+:func:`versions_markdown` (the versions footer).
+
+Examples
+--------
+>>> tab = pd.DataFrame({"item": ["a", "b"], "p_adjusted": [0.001, 0.2], "correction": "holm"})
+>>> significance_summary(tab, lang="it")
+'1 test su 2 sono significativi al 5 % (p corretto, holm): a.'
+"""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Iterable, Mapping, Sequence
+from importlib import metadata
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .i18n import check_lang, t, text_or
+from .numbers import fmt_estimate, fmt_estimate_ci, fmt_int, fmt_number, fmt_share, is_missing
+from .tables import item_label
+
+__all__ = [
+    "VERSION_PACKAGES",
+    "significance_summary",
+    "claim_sentences",
+    "weighting_text",
+    "package_versions",
+    "versions_markdown",
+    "methods_text",
+]
+
+
+def significance_summary(
+    table: pd.DataFrame, *, lang: str, codebook: Any = None, alpha: float = 0.05, by: str = "item"
+) -> str:
+    """One sentence: how many tests of a table are significant, and which, with direction.
+
+    Parameters
+    ----------
+    table
+        A test table with ``p_adjusted`` (or ``p_value``), ``correction``, ``by`` and
+        optionally ``direction`` and ``segment``.
+    lang
+        ``"it"`` or ``"en"``.
+    codebook
+        For item texts (default: ids).
+    alpha
+        Significance level.
+    by
+        The column naming each test.
+
+    Examples
+    --------
+    >>> tab = pd.DataFrame({"item": ["a", "b", "c"], "p_adjusted": [0.001, 0.2, 0.03],
+    ...     "correction": "holm", "direction": ["above", "none", "below"]})
+    >>> significance_summary(tab, lang="en")
+    '2 of 3 tests are significant at 5% (adjusted p, holm): a (above), c (below).'
+    """
+    check_lang(lang)
+    p = table["p_adjusted"] if "p_adjusted" in table else table["p_value"]
+    sig = table.loc[p.to_numpy(dtype=float, na_value=np.nan) < alpha]
+    names = []
+    for r in sig.to_dict("records"):
+        name = item_label(codebook, r[by], lang) if codebook is not None else str(r[by])
+        if by == "item_a" and "item_b" in r:
+            other = (
+                item_label(codebook, r["item_b"], lang)
+                if codebook is not None
+                else str(r["item_b"])
+            )
+            name = f"{name} – {other}"
+        if isinstance(r.get("segment"), str):
+            seg = item_label(codebook, r["segment"], lang) if codebook is not None else r["segment"]
+            name = f"{name} × {seg}"
+        direction = text_or(f"direction.{r.get('direction')}", lang, "")
+        names.append(
+            f"{name} ({direction})" if direction and r.get("direction") != "none" else name
+        )
+    corrections = sorted({str(c) for c in table.get("correction", pd.Series(["none"])).dropna()})
+    return t(
+        "sig.summary",
+        lang,
+        k=len(sig),
+        n=int(p.notna().sum()),
+        alpha=fmt_share(alpha, lang=lang, digits=0),
+        correction=", ".join(corrections) or "none",
+        items=(": " + ", ".join(names)) if names else "",
+    )
+
+
+def weighting_text(effect: pd.DataFrame, *, lang: str) -> str:
+    """The heading and introduction of a weighting section, from a weighting table.
+
+    ``effect`` is the result of :func:`cmmc_analysis.weights.weighting_effect`, whose
+    ``attrs["weight_summary"]`` holds the design effect and effective n.
+
+    >>> e = pd.DataFrame({"item": ["q1"]})
+    >>> e.attrs["weight_summary"] = pd.DataFrame({"n": [235], "n_eff": [177.8], "design_effect": [1.3219]})
+    >>> weighting_text(e, lang="en").splitlines()[0]
+    '## How much does weighting move the findings?'
+    """
+    w = effect.attrs["weight_summary"].iloc[0]
+    intro = t(
+        "nb04.weighting_intro",
+        lang,
+        deff=fmt_number(w["design_effect"], lang=lang, digits=2),
+        neff=fmt_int(w["n_eff"], lang=lang),
+        n=fmt_int(w["n"], lang=lang),
+    )
+    return f"## {t('nb04.weighting', lang)}\n\n{intro}"
+
+
+def claim_sentences(verdicts: pd.DataFrame, *, lang: str) -> str:
+    """One Markdown bullet per claim: statement, verdict and n per cut, final estimate.
+
+    Parameters
+    ----------
+    verdicts
+        The stacked table of :func:`cmmc_analysis.claims.evaluate.evaluate_cuts` (or one cut).
+    lang
+        ``"it"`` or ``"en"``.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"claim": ["S1", "S1"], "statement": ["Two thirds agree."] * 2,
+    ...     "cut": ["interim", "final"], "statistic": ["share"] * 2, "n": [105, 232],
+    ...     "estimate": [0.68, 0.6767], "ci_low": [0.58, 0.614], "ci_high": [0.76, 0.734],
+    ...     "threshold": [0.667] * 2, "verdict": ["supported"] * 2, "settled": [False, True]})
+    >>> print(claim_sentences(v, lang="en"))
+    - **S1** Two thirds agree. interim (n = 105): supported, not yet settled; final (n = 232): supported, settled; estimate 67.7% [61.4%, 73.4%], threshold 66.7%.
+    """
+    check_lang(lang)
+    lines = []
+    for claim, rows in verdicts.groupby("claim", sort=False):
+        cuts = []
+        for r in rows.to_dict("records"):
+            verdict = text_or(f"verdict.{r.get('verdict')}", lang, str(r.get("verdict")))
+            settled = r.get("settled")
+            if not is_missing(settled):
+                verdict += ", " + t(
+                    "claims.settled" if bool(settled) else "claims.not_settled", lang
+                )
+            cut = text_or(str(r.get("cut")), lang, str(r.get("cut")))
+            cuts.append(
+                t("claims.cut", lang, cut=cut, n=fmt_int(r.get("n"), lang=lang), verdict=verdict)
+            )
+        last = rows.to_dict("records")[-1]
+        est = t(
+            "claims.estimate",
+            lang,
+            estimate=fmt_estimate(last.get("estimate"), last.get("statistic"), lang=lang),
+            ci=fmt_estimate_ci(
+                last.get("ci_low"), last.get("ci_high"), last.get("statistic"), lang=lang
+            ),
+            threshold=fmt_estimate(last.get("threshold"), last.get("statistic"), lang=lang),
+        )
+        statement = str(last.get("statement", "")).strip()
+        lines.append(f"- **{claim}** {statement} " + "; ".join(cuts) + f"; {est}.")
+    return "\n".join(lines)
+
+
+#: The distributions whose versions a report states.
+VERSION_PACKAGES = (
+    "cmmc-analysis",
+    "pandas",
+    "numpy",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "nbconvert",
+    "nbclient",
+)
+
+
+def package_versions(packages: Iterable[str] = VERSION_PACKAGES) -> dict[str, str]:
+    """Python's and the packages' versions (``"not installed"`` when absent).
+
+    >>> v = package_versions(["pandas"])
+    >>> sorted(v)
+    ['pandas', 'python']
+    """
+    out = {"python": platform.python_version()}
+    for name in packages:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def versions_markdown(*, lang: str, packages: Iterable[str] = VERSION_PACKAGES) -> str:
+    """The versions footer of a notebook, as Markdown.
+
+    >>> versions_markdown(lang="en", packages=[]).splitlines()[0]
+    '### Versions'
+    """
+    items = ", ".join(f"{k} {v}" for k, v in package_versions(packages).items())
+    return f"### {t('nb.versions', lang)}\n\n{items}"
+
+
+def _distinct(tables: Iterable[pd.DataFrame], column: str, limit: int = 240) -> list[str]:
+    seen: dict[str, None] = {}
+    for table in tables:
+        if column in table:
+            for v in table[column].dropna().astype(str):
+                if v and v != "none":
+                    seen.setdefault(
+                        v if len(v) <= limit else v[: limit - 1].rsplit(" ", 1)[0] + " …", None
+                    )
+    return list(seen)
+
+
+def methods_text(
+    tables: Iterable[pd.DataFrame] | Mapping[str, pd.DataFrame],
+    *,
+    lang: str,
+    log: Any = None,
+    notes: Sequence[str] = (),
+) -> str:
+    """The methods section of a notebook, generated from the result tables it showed.
+
+    Lists the distinct tests (``method``), corrections (``correction``), families
+    (``family``) and interval methods (``ci_method``) found in ``tables``, the base and
+    missing-data rules, the rows excluded in cleaning per rule (from ``log.excluded``),
+    and the package versions.
+
+    Parameters
+    ----------
+    tables
+        The result tables shown (a list, or a dict whose values are tables).
+    lang
+        ``"it"`` or ``"en"``.
+    log
+        The cleaning log (:class:`~cmmc_analysis.clean.pipeline.CleaningLog`) or None.
+    notes
+        Further sentences to append (e.g. how ties at the midpoint were handled, when a
+        table's ``method`` does not say).
+
+    Returns
+    -------
+    str
+        Markdown.
+
+    Examples
+    --------
+    >>> tab = pd.DataFrame({"method": ["Wilcoxon signed-rank, zero_method=pratt"],
+    ...                     "correction": ["holm"], "family": ["scale items vs neutral"]})
+    >>> text = methods_text([tab], lang="en")
+    >>> "Wilcoxon signed-rank, zero_method=pratt" in text, "holm" in text
+    (True, True)
+    """
+    check_lang(lang)
+    tables = list(tables.values()) if isinstance(tables, Mapping) else list(tables)
+    lines = [f"### {t('nb.methods', lang)}", ""]
+    for key, column in (
+        ("methods.tests", "method"),
+        ("methods.corrections", "correction"),
+        ("methods.families", "family"),
+        ("methods.ci", "ci_method"),
+    ):
+        values = _distinct(tables, column)
+        if values:
+            lines.append(f"- **{t(key, lang)}**: " + "; ".join(values) + ".")
+    lines.append(f"- {t('methods.bases', lang)}")
+    lines.append(f"- {t('methods.missing', lang)}")
+    excluded = getattr(log, "excluded", None)
+    if isinstance(excluded, pd.DataFrame):
+        counts = (
+            excluded["rule"].value_counts(sort=False) if len(excluded) else pd.Series(dtype=int)
+        )
+        if len(counts):
+            parts = [
+                f"{text_or(f'rule.{r}', lang, r)} {fmt_int(c, lang=lang)}"
+                for r, c in counts.items()
+            ]
+            lines.append(f"- **{t('methods.exclusions', lang)}**: " + ", ".join(parts) + ".")
+        else:
+            lines.append(
+                f"- **{t('methods.exclusions', lang)}**: {t('methods.no_exclusions', lang)}"
+            )
+    lines.extend(f"- {note}" for note in notes)
+    versions = ", ".join(f"{k} {v}" for k, v in package_versions().items())
+    lines.append(f"- **{t('methods.versions', lang)}**: {versions}.")
+    return "\n".join(lines)

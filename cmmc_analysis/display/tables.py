@@ -1,0 +1,405 @@
+"""Result tables made ready for a page: labels, headers and numbers in its language.
+
+The computing functions return tidy tables of ids and numbers; this module turns them
+into what a reader sees:
+
+- :func:`format_table` writes every number as text in the page's language (shares as
+  percentages, p-values, counts, decimals; see :mod:`~cmmc_analysis.display.numbers`),
+  translates column headings, verdicts, directions and rule names, and shows item and
+  construct texts instead of ids; :data:`VIEWS` names the columns to show for each
+  result table of the library;
+- :func:`format_claims` does the same for a verdict table, each claim in its own unit.
+
+Examples
+--------
+>>> df = pd.DataFrame({"item": ["a"], "n": [1200], "share": [0.4534], "p_value": [0.0002]})
+>>> format_table(df, lang="it").data.to_dict("records")
+[{'Domanda': 'a', 'n': '1.200', 'Quota': '45,3 %', 'p': '< 0,001'}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from ..errors import ReportError
+from .i18n import check_lang, t, text_or
+from .numbers import (
+    MISSING,
+    fmt_estimate,
+    fmt_estimate_ci,
+    fmt_int,
+    fmt_number,
+    fmt_p,
+    fmt_share,
+    is_missing,
+)
+
+__all__ = [
+    "PERCENT_COLUMNS",
+    "VIEWS",
+    "item_label",
+    "header",
+    "format_table",
+    "format_claims",
+]
+
+#: Columns shown as percentages by :func:`format_table` unless told otherwise.
+PERCENT_COLUMNS = ("share", "top2", "bottom2", "net")
+
+_INT_COLUMNS = (
+    "n",
+    "count",
+    "n_not_an_answer",
+    "n_missing",
+    "excluded",
+    "remaining",
+    "excluded_interim",
+    "remaining_interim",
+    "step",
+    "n_interim",
+    "n_final",
+    "n_without",
+)
+_P_COLUMNS = ("p_value", "p_adjusted")
+
+
+def _is_plain_integer(name: str) -> bool:
+    """Years, ids and codes: integers shown without thousands separators."""
+    return name in ("year", "id", "code", "level", "rank") or name.endswith(("_year", "_id"))
+
+
+_CI = ("ci_low", "ci_high")
+#: Named displays of the library's result tables: (columns in order, percent columns).
+VIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "shares": (("label", "count", "n", "share", *_CI), _CI),
+    "summary": (
+        (
+            "label",
+            "n",
+            "n_not_an_answer",
+            "n_missing",
+            "mean",
+            "median",
+            "top2",
+            *_CI,
+            "bottom2",
+            "net",
+        ),
+        _CI,
+    ),
+    "numeric": (("item", "n", "mean", "sd", "q1", "median", "q3", *_CI, "ci_method"), ()),
+    "reliability": (
+        ("construct", "n", "k", "estimate", *_CI, "ci_method", "omega", "missing_rule"),
+        (),
+    ),
+    "neutral": (
+        (
+            "item",
+            "n",
+            "n_above",
+            "n_below",
+            "n_at_midpoint",
+            "mean",
+            "median",
+            "statistic",
+            "p_value",
+            "p_adjusted",
+            "effect_size",
+            "direction",
+            "correction",
+        ),
+        (),
+    ),
+    "share_test": (
+        (
+            "item",
+            "n",
+            "count",
+            "estimate",
+            *_CI,
+            "threshold",
+            "p_value",
+            "p_adjusted",
+            "direction",
+            "correction",
+        ),
+        ("estimate", *_CI, "threshold"),
+    ),
+    "ranking": (("rank", "item", "n", "mean", "median", "above_all_others", "correction"), ()),
+    "pairwise": (
+        (
+            "item_a",
+            "item_b",
+            "n",
+            "mean_difference",
+            "p_value",
+            "p_adjusted",
+            "effect_size",
+            "direction",
+        ),
+        (),
+    ),
+    "cuts": (
+        (
+            "claim",
+            "n_interim",
+            "verdict_interim",
+            "settled_interim",
+            "n_final",
+            "verdict_final",
+            "settled_final",
+            "change",
+        ),
+        (),
+    ),
+    "sensitivity": (
+        (
+            "claim",
+            "n",
+            "verdict",
+            "settled",
+            "n_without",
+            "verdict_without",
+            "settled_without",
+            "changed",
+        ),
+        (),
+    ),
+    "weighting": (
+        (
+            "item",
+            "estimate_unweighted",
+            "estimate_weighted",
+            "ci_low_weighted",
+            "ci_high_weighted",
+            "difference",
+        ),
+        (
+            "estimate_unweighted",
+            "estimate_weighted",
+            "ci_low_weighted",
+            "ci_high_weighted",
+            "difference",
+        ),
+    ),
+    "groups": (
+        (
+            "item",
+            "segment",
+            "statistic",
+            "df",
+            "p_value",
+            "p_adjusted",
+            "effect_size",
+            "effect_size_name",
+        ),
+        (),
+    ),
+}
+
+
+def item_label(codebook: Any, item_id: Any, lang: str) -> str:
+    """The text of an item or construct in ``lang``; other values as they are.
+
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> item_label(load_codebook(), "org_type", "en"), item_label(None, "q1", "en")
+    ('Type of organisation', 'q1')
+    """
+    if not isinstance(item_id, str):
+        return MISSING if is_missing(item_id) else str(item_id)
+    if codebook is None:
+        return item_id
+    if item_id in codebook.items:
+        return codebook.text(item_id, lang)
+    if item_id in codebook.constructs:
+        return codebook.constructs[item_id].text.text(lang)
+    return item_id
+
+
+def header(column: str, lang: str) -> str:
+    """The heading of a result column in ``lang`` (the column name when it has none).
+
+    >>> header("p_adjusted", "it"), header("custom", "it")
+    ('p corretto', 'custom')
+    """
+    return text_or(f"col.{column}", lang, column)
+
+
+def format_table(
+    table: pd.DataFrame,
+    *,
+    lang: str,
+    codebook: Any = None,
+    percent: Iterable[str] | None = None,
+    digits: int = 2,
+    columns: Sequence[str] | None = None,
+    view: str | None = None,
+) -> pd.io.formats.style.Styler:
+    """A result table ready for display: numbers as text in ``lang``, headers translated.
+
+    Shares (``share``, ``top2``, ``bottom2``, ``net`` and the columns in ``percent``)
+    become percentages with one decimal; ``p_value`` / ``p_adjusted`` become "< 0,001"
+    or three decimals; counts become integers; other numbers get ``digits`` decimals;
+    years, ids and codes (``year``, ``*_id``, ``code``, ``level``, ``rank``) have no
+    thousands separators; booleans become yes/no; ``verdict`` and ``direction`` values and ``rule`` names are
+    translated; with a codebook, item and construct ids become their texts. The input
+    is not changed.
+
+    Parameters
+    ----------
+    table
+        Any result table of the library.
+    lang
+        ``"it"`` or ``"en"``.
+    codebook
+        Optional :class:`~cmmc_analysis.codebook.Codebook` for item and construct texts.
+    percent
+        Further columns to show as percentages (e.g. ``["estimate", "ci_low", "ci_high"]``
+        for a table of shares).
+    digits
+        Decimals of other floating-point columns.
+    columns
+        The columns to keep, in order (default: all).
+    view
+        A name in :data:`VIEWS` giving ``columns`` and ``percent`` for a result table
+        of the library (``"summary"``, ``"neutral"``, ``"pairwise"``, ...).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        Its ``data`` holds the text cells; the index is hidden.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"item": ["a"], "n": [120], "share": [0.4534], "p_value": [0.0002]})
+    >>> format_table(df, lang="it").data.to_dict("records")
+    [{'Domanda': 'a', 'n': '120', 'Quota': '45,3 %', 'p': '< 0,001'}]
+    """
+    check_lang(lang)
+    if view is not None:
+        if view not in VIEWS:
+            raise ReportError(
+                f"parameter view: unknown view {view!r}; expected one of {sorted(VIEWS)}"
+            )
+        columns, view_percent = VIEWS[view]
+        percent = [*view_percent, *(percent or ())]
+    df = table.loc[:, list(columns)] if columns is not None else table
+    pct = set(PERCENT_COLUMNS) | set(percent or ())
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        name = str(col)
+        if name in pct:
+            out[col] = s.map(lambda x: fmt_share(x, lang=lang))
+        elif name in _P_COLUMNS:
+            out[col] = s.map(lambda x: fmt_p(x, lang=lang, prefix=False))
+        elif pd.api.types.is_bool_dtype(s):
+            out[col] = s.map(lambda x: MISSING if is_missing(x) else t("yes" if x else "no", lang))
+        elif pd.api.types.is_integer_dtype(s) or (
+            name in _INT_COLUMNS and pd.api.types.is_numeric_dtype(s)
+        ):
+            grouping = not _is_plain_integer(name)
+            out[col] = s.map(lambda x, g=grouping: fmt_int(x, lang=lang, grouping=g))
+        elif pd.api.types.is_float_dtype(s):
+            out[col] = s.map(lambda x: fmt_number(x, lang=lang, digits=digits))
+        elif name.startswith("verdict") or name in ("direction", "rule", "change"):
+            prefix = "verdict" if name.startswith("verdict") else name
+            out[col] = s.map(
+                lambda x, p=prefix: text_or(f"{p}.{x}", lang, x) if isinstance(x, str) else MISSING
+            )
+        elif name in ("item", "construct", "segment") and codebook is not None:
+            out[col] = s.map(lambda x: item_label(codebook, x, lang))
+        else:
+            out[col] = s.map(lambda x: MISSING if is_missing(x) else str(x))
+    shown = pd.DataFrame(out, index=df.index).rename(columns=lambda c: header(str(c), lang))
+    return _styled(shown.reset_index(drop=True))
+
+
+def _styled(shown: pd.DataFrame) -> pd.io.formats.style.Styler:
+    """Hide the index; long text columns wrap (left-aligned), short cells do not break."""
+    long = (
+        [c for c in shown.columns if shown[c].astype(str).str.len().max() > 24]
+        if len(shown)
+        else []
+    )
+    styler = shown.style.hide(axis="index").set_properties(**{"white-space": "nowrap"})
+    if long:
+        styler = styler.set_properties(
+            subset=long, **{"white-space": "normal", "min-width": "12em", "text-align": "left"}
+        )
+    return styler
+
+
+def format_claims(
+    verdicts: pd.DataFrame,
+    *,
+    lang: str,
+    columns: Sequence[str] = (
+        "claim",
+        "cut",
+        "n",
+        "estimate",
+        "ci",
+        "threshold",
+        "p_adjusted",
+        "verdict",
+        "settled",
+    ),
+) -> pd.io.formats.style.Styler:
+    """A verdict table for display: each estimate in its own unit (shares as percentages).
+
+    ``estimate``, ``threshold`` and the interval (shown as one ``ci`` column) are
+    percentages for share statistics and numbers with two decimals otherwise; ``cut``
+    values ``interim`` / ``final`` are translated; the rest as in :func:`format_table`.
+
+    Parameters
+    ----------
+    verdicts
+        The table of :func:`cmmc_analysis.claims.evaluate.evaluate_claims` (or ``evaluate_cuts``):
+        ``claim``, ``statistic``, ``estimate``, ``ci_low``, ``ci_high``, ``threshold``, ...
+    lang
+        ``"it"`` or ``"en"``.
+    columns
+        Columns to show, in order (``ci`` is built from ``ci_low`` and ``ci_high``).
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"claim": ["S1", "S6"], "statistic": ["share", "quantile"],
+    ...     "n": [232, 175], "estimate": [0.6767, 85.0], "ci_low": [0.614, 80.0],
+    ...     "ci_high": [0.734, 90.0], "threshold": [0.667, 75.0], "verdict": ["supported"] * 2})
+    >>> format_claims(v, lang="it", columns=["claim", "estimate", "ci", "threshold", "verdict"]).data.iloc[0].tolist()
+    ['S1', '67,7 %', '[61,4 %; 73,4 %]', '66,7 %', 'confermata']
+    >>> format_claims(v, lang="en", columns=["estimate", "ci"]).data.iloc[1].tolist()
+    ['85.00', '[80.00, 90.00]']
+    """
+    check_lang(lang)
+    table = verdicts.reset_index(drop=True)
+    stat = table["statistic"] if "statistic" in table else pd.Series(None, index=table.index)
+    shown = {}
+    for col in columns:
+        if col in ("estimate", "threshold"):
+            shown[col] = [
+                fmt_estimate(v, s, lang=lang) for v, s in zip(table[col], stat, strict=True)
+            ]
+        elif col == "ci":
+            shown[col] = [
+                fmt_estimate_ci(r.get("ci_low"), r.get("ci_high"), r.get("statistic"), lang=lang)
+                for r in table.to_dict("records")
+            ]
+        elif col == "cut":
+            shown[col] = table[col].map(lambda c: text_or(c, lang, c) if isinstance(c, str) else c)
+        elif col in table:
+            shown[col] = table[col]
+    plain = pd.DataFrame(shown)
+    text_cols = [c for c in ("estimate", "threshold", "ci", "cut") if c in plain]
+    formatted = format_table(plain.drop(columns=text_cols), lang=lang).data
+    out = {
+        header(col, lang): plain[col].astype(str)
+        if col in text_cols
+        else formatted[header(col, lang)]
+        for col in plain.columns
+    }
+    return _styled(pd.DataFrame(out))
