@@ -221,3 +221,133 @@ def test_a_broken_sav_is_one_line(tmp_path: Path, capsys, name: str) -> None:
     assert main(["codebook", "from", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot read the SPSS file" in err
+
+
+# --- Qualtrics -----------------------------------------------------------------------------
+
+
+def _qsf(path: Path) -> Path:
+    import json
+
+    def mc(qid, tag, text, sel, choices, it=None, **extra):
+        payload = {
+            "QuestionID": qid,
+            "DataExportTag": tag,
+            "QuestionType": "MC",
+            "Selector": sel,
+            "QuestionText": text,
+            "Choices": {str(i + 1): {"Display": c} for i, c in enumerate(choices)},
+            "ChoiceOrder": [str(i + 1) for i in range(len(choices))],
+            **extra,
+        }
+        if it:
+            payload["Language"] = {
+                "IT": {
+                    "QuestionText": it[0],
+                    "Choices": {str(i + 1): {"Display": c} for i, c in enumerate(it[1])},
+                }
+            }
+        return {"Element": "SQ", "Payload": payload}
+
+    agree = [
+        "Strongly disagree",
+        "Disagree",
+        "Neither agree nor disagree",
+        "Agree",
+        "Strongly agree",
+    ]
+    logic = {
+        "0": {
+            "0": {"LeftOperand": "q://QID2/SelectableChoice/1", "Operator": "Selected"},
+            "Type": "If",
+        },
+        "Type": "BooleanExpression",
+    }
+    doc = {
+        "SurveyEntry": {"SurveyName": "Remote pulse", "SurveyLanguage": "EN"},
+        "SurveyElements": [
+            {"Element": "BL", "Payload": []},
+            mc(
+                "QID1",
+                "Q1",
+                "<p>Your <b>team</b>?</p>",
+                "SAVR",
+                ["Sales", "Support"],
+                it=("La sua squadra?", ["Vendite", "Assistenza"]),
+            ),
+            mc("QID2", "Q2", "Remote?", "SAVR", ["Yes", "No", "Don't know"]),
+            mc("QID3", "Q3", "Which tools?", "MAVR", ["Mail", "Chat", "Video"], DisplayLogic=logic),
+            {
+                "Element": "SQ",
+                "Payload": {
+                    "QuestionID": "QID4",
+                    "DataExportTag": "Q4",
+                    "QuestionType": "Matrix",
+                    "Selector": "Likert",
+                    "SubSelector": "SingleAnswer",
+                    "QuestionText": "How far do you agree?",
+                    "Choices": {
+                        "1": {"Display": "Pay is fair"},
+                        "2": {"Display": "Hours are fine"},
+                    },
+                    "ChoiceOrder": [1, 2],
+                    "Answers": {str(i + 1): {"Display": a} for i, a in enumerate(agree)},
+                    "AnswerOrder": [1, 2, 3, 4, 5],
+                },
+            },
+            {
+                "Element": "SQ",
+                "Payload": {
+                    "QuestionID": "QID5",
+                    "DataExportTag": "Q5",
+                    "QuestionType": "TE",
+                    "Selector": "ML",
+                    "QuestionText": "Comments",
+                },
+            },
+            {
+                "Element": "SQ",
+                "Payload": {
+                    "QuestionID": "QID6",
+                    "DataExportTag": "Q6",
+                    "QuestionType": "Timing",
+                    "Selector": "PageTimer",
+                    "QuestionText": "Timing",
+                },
+            },
+        ],
+    }
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_a_qualtrics_survey_converts_and_its_export_is_cleaned(tmp_path: Path, capsys) -> None:
+    out = tmp_path / "cb.yaml"
+    assert main(["codebook", "from", str(_qsf(tmp_path / "s.qsf")), "--out", str(out)]) == 0
+    assert "not converted: items.q6" in capsys.readouterr().err  # the timing question
+    cb = load_codebook(out)
+    assert cb.languages == ("en", "it")
+    assert cb.text("q1") == "Your team?" and cb.text("q1", "it") == "La sua squadra?"
+    assert cb.labels("q1", "it") == ["Vendite", "Assistenza"]
+    assert [i.not_an_answer[0].text("en") for i in [cb.items["q2"]]] == ["Don't know"]
+    assert cb.items["q3"].type == "multi" and cb.items["q3"].asked_if == {
+        "item": "q2",
+        "in": ["Yes"],
+    }
+    assert cb.grid_items("q4_grid") == ["q4_1", "q4_2"]
+    assert cb.header("q4_1") == "How far do you agree? [Pay is fair]"
+    assert cb.scale_of("q4_1").k == 5 and cb.items["q5"].pii
+    assert cb.role("submitted_at") == "recorded_date"
+
+    export = tmp_path / "export.csv"
+    rows = [
+        ["RecordedDate", "Duration (in seconds)", "Q1", "Q2", "Q3", "Q4_1", "Q4_2", "Q5"],
+        ["2024-06-03 10:00:00", "300", "Sales", "Yes", "Mail,Video", "Agree", "Disagree", ""],
+        ["2024-06-03 11:00:00", "320", "Support", "No", "", "Strongly agree", "Agree", "hi"],
+        ["2024-06-04 11:00:00", "280", "Support", "Yes", "Chat", "Disagree", "Agree", ""],
+    ]
+    with export.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    survey = load_survey(export, codebook=cb)
+    assert survey.codes(["q4_1"])["q4_1"].tolist() == [4.0, 5.0, 2.0]
+    assert survey.missing["q3"].tolist()[1] == "not_asked"
