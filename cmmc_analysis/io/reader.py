@@ -166,7 +166,8 @@ def read_export(
     ----------
     path
         The export. ``.xlsx``/``.xlsm`` files (or any file starting with the ZIP
-        signature) are read from their first sheet; anything else as CSV.
+        signature) are read from their first sheet, SPSS ``.sav`` files by
+        :func:`cmmc_analysis.io.sav.read_sav`; anything else as CSV.
     codebook
         The codebook the headers are matched against (default: the bundled one).
     encoding
