@@ -28,18 +28,20 @@ Examples
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from .errors import CodebookError
 from .paths import DEFAULT_CODEBOOK
+from .schema.cleaning import CleaningDoc
+from .schema.codebook import ITEM_TYPES, LabelDoc, closest, languages_of, validate_codebook
+from .schema.codebook import ROLES as ROLES
+from .schema.yamlfile import read_yaml
 
 __all__ = [
     "ITEM_TYPES",
@@ -53,23 +55,9 @@ __all__ = [
     "load_codebook",
 ]
 
-#: The item types a codebook may declare.
-ITEM_TYPES = ("scale", "single", "multi", "numeric", "text", "datetime")
-
-#: Roles that at most one item may carry.
-ROLES = ("submitted_at", "duration", "respondent_key")
-
 #: Cleaning rules and their defaults; the codebook's ``cleaning:`` section overrides
 #: them key by key. See ``docs/cleaning.md`` for what each rule does.
-DEFAULT_CLEANING: dict[str, dict[str, Any]] = {
-    "empty": {"exclude": True},
-    "test_submissions": {"exclude": True, "markers": ["test", "prova"], "fields": []},
-    "outside_fieldwork": {"exclude": True},
-    "duplicates": {"exclude": True, "key": [], "keep": "last"},
-    "speeders": {"exclude": True, "fraction_of_median": 0.3},
-    "straightliners": {"exclude": True, "min_items": 6},
-    "pseudonym": {"key": [], "salt_env": "CMMC_PSEUDONYM_SALT"},
-}
+DEFAULT_CLEANING: dict[str, dict[str, Any]] = CleaningDoc().model_dump()
 
 
 @dataclass(frozen=True)
@@ -221,7 +209,7 @@ class Codebook:
             return self.items[item_id]
         except KeyError:
             raise CodebookError(
-                f"unknown item {item_id!r}; closest: {_closest(item_id, self.items)}",
+                f"unknown item {item_id!r}; closest: {closest(item_id, self.items)}",
                 path=self.path,
             ) from None
 
@@ -331,9 +319,10 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     Raises
     ------
     CodebookError
-        Naming the entry and the problem (unknown scale, duplicate id, construct
-        naming an unknown item, reverse key on a non-scale item, label listed
-        twice, ...).
+        One line naming the file, the entry and the problem (unknown scale, duplicate
+        id, construct naming an unknown item, reverse key on a non-scale item, label
+        listed twice, a value of the wrong type, ...). The file is read with bounded
+        time and memory (see :mod:`cmmc_analysis.schema.yamlfile`).
 
     Examples
     --------
@@ -342,26 +331,16 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     21
     """
     path = Path(path) if path is not None else DEFAULT_CODEBOOK
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as err:
-        raise CodebookError(f"cannot read the codebook: {err.strerror}", path=path) from err
-    try:
-        doc = yaml.safe_load(raw_bytes.decode("utf-8"))
-    except UnicodeDecodeError as err:
-        raise CodebookError("the codebook is not UTF-8 text", path=path) from err
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CodebookError(
-            f"invalid YAML{where}: {getattr(err, 'problem', err)}", path=path
-        ) from err
+    raw_bytes, doc = read_yaml(path, CodebookError, "the codebook")
     cb = parse_codebook(doc, path=path)
-    return _replace(cb, sha256=hashlib.sha256(raw_bytes).hexdigest())
+    return replace(cb, sha256=hashlib.sha256(raw_bytes).hexdigest())
 
 
 def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
     """Validate a codebook already parsed from YAML (a dict) and build it.
+
+    The schema (:class:`cmmc_analysis.schema.codebook.CodebookDoc`) validates;
+    this function only builds the objects.
 
     >>> cb = parse_codebook({
     ...     "survey": {"id": "tiny", "source_language": "en", "languages": ["en"]},
@@ -371,372 +350,78 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
     >>> cb.scale_of("q1").labels()
     ['No', 'Yes']
     """
-    return _Parser(path).parse(doc)
-
-
-class _Parser:
-    def __init__(self, path: str | Path | None) -> None:
-        self.path = Path(path) if path is not None else None
-
-    def fail(self, entry: str, message: str) -> CodebookError:
-        return CodebookError(message, path=self.path, entry=entry)
-
-    # -- helpers --
-    def mapping(self, value: Any, entry: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(entry, f"expected a mapping, found {type(value).__name__}")
-        return value
-
-    def label(
-        self, value: Any, entry: str, languages: Sequence[str], *, code: bool = False
-    ) -> Label:
-        if isinstance(value, str):
-            value = {languages[0]: value}
-        value = self.mapping(value, entry)
-        texts = {k: v for k, v in value.items() if k != "code"}
-        for lang in languages:
-            text = texts.get(lang)
-            if not isinstance(text, str) or not text.strip():
-                raise self.fail(entry, f"missing text in language {lang!r}")
-        lab_code = value.get("code")
-        if code and not lab_code:
-            raise self.fail(entry, "a multiple-choice option needs a `code` (used in column names)")
-        return Label({k: str(v) for k, v in texts.items()}, str(lab_code) if lab_code else None)
-
-    def labels(
-        self, values: Any, entry: str, languages: Sequence[str], *, code: bool = False
-    ) -> tuple[Label, ...]:
-        if values is None:
-            return ()
-        if not isinstance(values, list):
-            raise self.fail(entry, f"expected a list, found {type(values).__name__}")
-        return tuple(
-            self.label(v, f"{entry}[{i}]", languages, code=code) for i, v in enumerate(values)
-        )
-
-    def no_repeats(self, labels: Sequence[Label], entry: str, source: str) -> None:
-        seen: set[str] = set()
-        for lab in labels:
-            text = lab.text(source)
-            if text in seen:
-                raise self.fail(entry, f"label {text!r} is listed twice")
-            seen.add(text)
-        codes = [lab.code for lab in labels if lab.code]
-        dupes = {c for c in codes if codes.count(c) > 1}
-        if dupes:
-            raise self.fail(entry, f"option code {sorted(dupes)[0]!r} is listed twice")
-
-    def timestamp(self, value: Any, entry: str) -> pd.Timestamp | None:
-        if value is None:
-            return None
-        try:
-            return pd.Timestamp(value)
-        except (ValueError, TypeError) as err:
-            raise self.fail(
-                entry, f"expected an ISO date-time such as 2020-03-18T09:00, found {value!r}"
-            ) from err
-
-    # -- sections --
-    def parse(self, doc: Any) -> Codebook:
-        if not isinstance(doc, Mapping):
-            raise self.fail("(top)", "a codebook is a mapping with survey, scales, items, ...")
-        known = {"survey", "fieldwork", "scales", "grids", "items", "constructs", "cleaning"}
-        unknown = sorted(set(doc) - known)
-        if unknown:
-            raise self.fail(unknown[0], f"unknown section; expected one of {sorted(known)}")
-        survey = dict(self.mapping(doc.get("survey", {}), "survey"))
-        languages = tuple(survey.get("languages") or [survey.get("source_language", "it")])
-        source = survey.get("source_language", languages[0])
-        if source not in languages:
-            raise self.fail(
-                "survey.source_language", f"{source!r} is not among languages {list(languages)}"
-            )
-        scales = self.scales(doc.get("scales") or {}, languages, source)
-        grids_doc = self.mapping(doc.get("grids") or {}, "grids")
-        items = self.items(doc.get("items"), languages, source, scales, grids_doc)
-        grids = self.grids(grids_doc, languages, scales, items)
-        constructs = self.constructs(doc.get("constructs") or {}, languages, items, scales)
-        start, end, cutoffs, default = self.fieldwork(doc.get("fieldwork") or {})
-        cleaning = self.cleaning(doc.get("cleaning") or {}, items)
-        return Codebook(
-            survey=survey,
-            source_language=source,
-            languages=languages,
-            fieldwork_start=start,
-            fieldwork_end=end,
-            cutoffs=cutoffs,
-            default_cutoff=default,
-            scales=scales,
-            grids=grids,
-            items=items,
-            constructs=constructs,
-            cleaning=cleaning,
-            path=self.path,
-            raw=doc,
-        )
-
-    def scales(self, doc: Any, languages: Sequence[str], source: str) -> dict[str, Scale]:
-        out: dict[str, Scale] = {}
-        for sid, body in self.mapping(doc, "scales").items():
-            entry = f"scales.{sid}"
-            body = self.mapping(body, entry)
-            points = self.labels(body.get("points"), f"{entry}.points", languages)
-            if len(points) < 2:
-                raise self.fail(f"{entry}.points", "a scale needs at least two ordered points")
-            nas = self.labels(body.get("not_an_answer"), f"{entry}.not_an_answer", languages)
-            self.no_repeats(points + nas, entry, source)
-            out[str(sid)] = Scale(str(sid), points, nas, source)
-        return out
-
-    def items(self, doc: Any, languages, source, scales, grids_doc) -> dict[str, Item]:
-        if not isinstance(doc, list) or not doc:
-            raise self.fail("items", "expected a non-empty list of items")
-        out: dict[str, Item] = {}
-        for i, body in enumerate(doc):
-            entry = f"items[{i}]"
-            body = self.mapping(body, entry)
-            iid = body.get("id")
-            if not isinstance(iid, str) or not iid.isidentifier():
-                raise self.fail(f"{entry}.id", f"expected an identifier-like id, found {iid!r}")
-            entry = f"items[{i}] ({iid})"
-            if iid in out:
-                raise self.fail(entry, f"duplicate item id {iid!r}")
-            out[iid] = self.item(body, entry, languages, source, scales, grids_doc)
-        for item in out.values():
-            if item.asked_if is not None:
-                self.check_asked_if(item, out, source)
-        roles = [i.role for i in out.values() if i.role]
-        for role in set(roles):
-            if roles.count(role) > 1:
-                raise self.fail("items", f"role {role!r} is given to more than one item")
-        return out
-
-    def item(self, body, entry, languages, source, scales, grids_doc) -> Item:
-        itype = body.get("type")
-        if itype not in ITEM_TYPES:
-            raise self.fail(
-                f"{entry}.type", f"unknown type {itype!r}; expected one of {list(ITEM_TYPES)}"
-            )
-        text = self.label(body.get("text"), f"{entry}.text", languages)
-        grid = body.get("grid")
-        scale = body.get("scale")
-        if grid is not None:
-            if grid not in grids_doc:
-                raise self.fail(
-                    f"{entry}.grid", f"unknown grid {grid!r}; known: {sorted(grids_doc)}"
-                )
-            scale = scale or self.mapping(grids_doc[grid], f"grids.{grid}").get("scale")
-        if itype == "scale":
-            if scale not in scales:
-                raise self.fail(
-                    f"{entry}.scale", f"unknown scale {scale!r}; known: {sorted(scales)}"
-                )
-        elif scale is not None:
-            raise self.fail(
-                f"{entry}.scale", f"only scale items take a scale (this one is {itype!r})"
-            )
-        options = self.labels(
-            body.get("options"), f"{entry}.options", languages, code=itype == "multi"
-        )
-        nas = self.labels(body.get("not_an_answer"), f"{entry}.not_an_answer", languages)
-        if itype in ("single", "multi") and not options:
-            raise self.fail(f"{entry}.options", f"a {itype!r} item needs options")
-        self.no_repeats(options + nas, entry, source)
-        role = body.get("role")
-        if role is not None and role not in ROLES:
-            raise self.fail(
-                f"{entry}.role", f"unknown role {role!r}; expected one of {list(ROLES)}"
-            )
-        lo, hi = body.get("min"), body.get("max")
-        for key, val in (("min", lo), ("max", hi)):
-            if val is not None and not isinstance(val, int | float):
-                raise self.fail(f"{entry}.{key}", f"expected a number, found {val!r}")
-        if lo is not None and hi is not None and lo > hi:
-            raise self.fail(entry, f"min {lo} is above max {hi}")
-        unknown = sorted(
-            set(body)
-            - {
-                "id",
-                "type",
-                "text",
-                "scale",
-                "grid",
-                "options",
-                "not_an_answer",
-                "ordered",
-                "segment",
-                "pii",
-                "role",
-                "required",
-                "asked_if",
-                "min",
-                "max",
-                "unknown",
-                "unit",
-                "separator",
-            }
-        )
-        if unknown:
-            raise self.fail(f"{entry}.{unknown[0]}", "unknown key")
-        return Item(
-            id=body["id"],
-            type=itype,
-            text=text,
+    path = Path(path) if path is not None else None
+    model = validate_codebook(doc, path=path)
+    languages, source = languages_of(doc)
+    scales = {
+        sid: Scale(sid, _labels(s.points), _labels(s.not_an_answer), source)
+        for sid, s in model.scales.items()
+    }
+    items: dict[str, Item] = {}
+    for it in model.items:
+        scale = it.scale
+        if scale is None and it.grid is not None:
+            scale = model.grids[it.grid].scale
+        items[it.id] = Item(
+            id=it.id,
+            type=it.type,
+            text=_label(it.text),
             scale=scale,
-            grid=grid,
-            options=options,
-            not_an_answer=nas,
-            ordered=bool(body.get("ordered", False)),
-            segment=bool(body.get("segment", False)),
-            pii=bool(body.get("pii", False)),
-            role=role,
-            required=bool(body.get("required", True)),
-            asked_if=body.get("asked_if"),
-            min=lo,
-            max=hi,
-            unit=body.get("unit"),
-            separator=str(body.get("separator", ", ")),
+            grid=it.grid,
+            options=_labels(it.options),
+            not_an_answer=_labels(it.not_an_answer),
+            ordered=it.ordered,
+            segment=it.segment,
+            pii=it.pii,
+            role=it.role,
+            required=it.required,
+            asked_if=None
+            if it.asked_if is None
+            else {"item": it.asked_if.item, "in": list(it.asked_if.in_)},
+            min=it.min,
+            max=it.max,
+            unit=it.unit,
+            separator=it.separator,
         )
-
-    def check_asked_if(self, item: Item, items: Mapping[str, Item], source: str) -> None:
-        entry = f"items ({item.id}).asked_if"
-        cond = self.mapping(item.asked_if, entry)
-        other = cond.get("item")
-        if other not in items:
-            raise self.fail(entry, f"skip condition names unknown item {other!r}")
-        values = cond.get("in")
-        if not isinstance(values, list) or not values:
-            raise self.fail(entry, "expected `in:` with a list of labels of the filter item")
-        target = items[other]
-        known = [o.text(source) for o in target.options]
-        for v in values:
-            if v not in known:
-                raise self.fail(
-                    entry, f"label {v!r} is not an option of {other!r}; options: {known}"
-                )
-
-    def grids(self, doc, languages, scales, items) -> dict[str, Grid]:
-        out: dict[str, Grid] = {}
-        for gid, body in doc.items():
-            entry = f"grids.{gid}"
-            body = self.mapping(body, entry)
-            if body.get("scale") not in scales:
-                raise self.fail(
-                    f"{entry}.scale",
-                    f"unknown scale {body.get('scale')!r}; known: {sorted(scales)}",
-                )
-            members = tuple(i.id for i in items.values() if i.grid == gid)
-            out[str(gid)] = Grid(
-                str(gid),
-                self.label(body.get("text"), f"{entry}.text", languages),
-                body["scale"],
-                members,
-            )
-        return out
-
-    def constructs(self, doc, languages, items, scales) -> dict[str, Construct]:
-        out: dict[str, Construct] = {}
-        for cid, body in self.mapping(doc, "constructs").items():
-            entry = f"constructs.{cid}"
-            body = self.mapping(body, entry)
-            if cid in items:
-                raise self.fail(entry, f"construct id {cid!r} is already an item id")
-            members = body.get("items")
-            if not isinstance(members, list) or len(members) < 2:
-                raise self.fail(f"{entry}.items", "a construct needs a list of at least two items")
-            for m in members:
-                if m not in items:
-                    raise self.fail(
-                        f"{entry}.items", f"unknown item {m!r}; closest: {_closest(str(m), items)}"
-                    )
-                if items[m].type != "scale":
-                    raise self.fail(
-                        f"{entry}.items",
-                        f"item {m!r} is of type {items[m].type!r}, not a scale item",
-                    )
-            ks = {scales[items[m].scale].k for m in members}
-            if len(ks) > 1:
-                raise self.fail(
-                    f"{entry}.items", f"items have scales of different lengths {sorted(ks)}"
-                )
-            reverse = body.get("reverse") or []
-            for r in reverse:
-                if r not in items:
-                    raise self.fail(f"{entry}.reverse", f"reverse key names unknown item {r!r}")
-                if items[r].type != "scale":
-                    raise self.fail(
-                        f"{entry}.reverse",
-                        f"reverse key on {r!r}, which is {items[r].type!r}, not an ordinal scale item",
-                    )
-                if r not in members:
-                    raise self.fail(
-                        f"{entry}.reverse",
-                        f"reverse key on {r!r}, which is not among the construct's items",
-                    )
-            min_valid = body.get("min_valid", 0.5)
-            if not isinstance(min_valid, int | float) or not 0 < min_valid <= 1:
-                raise self.fail(
-                    f"{entry}.min_valid", f"expected a share in (0, 1], found {min_valid!r}"
-                )
-            text = self.label(
-                body.get("text", {lang: str(cid) for lang in languages}), f"{entry}.text", languages
-            )
-            out[str(cid)] = Construct(
-                str(cid), text, tuple(members), tuple(reverse), float(min_valid)
-            )
-        return out
-
-    def fieldwork(self, doc):
-        doc = self.mapping(doc, "fieldwork")
-        start = self.timestamp(doc.get("start"), "fieldwork.start")
-        end = self.timestamp(doc.get("end"), "fieldwork.end")
-        if start is not None and end is not None and start > end:
-            raise self.fail("fieldwork", f"start {start} is after end {end}")
-        cutoffs = {
-            str(k): self.timestamp(v, f"fieldwork.cutoffs.{k}")
-            for k, v in self.mapping(doc.get("cutoffs") or {}, "fieldwork.cutoffs").items()
-        }
-        default = doc.get("default_cutoff")
-        if default is not None and default not in cutoffs:
-            raise self.fail(
-                "fieldwork.default_cutoff", f"{default!r} is not among cutoffs {sorted(cutoffs)}"
-            )
-        if default is None and cutoffs:
-            default = next(iter(cutoffs))
-        return start, end, cutoffs, default
-
-    def cleaning(self, doc, items) -> dict[str, dict[str, Any]]:
-        out = copy.deepcopy(DEFAULT_CLEANING)
-        for rule, body in self.mapping(doc, "cleaning").items():
-            entry = f"cleaning.{rule}"
-            if rule not in out:
-                raise self.fail(entry, f"unknown cleaning rule; expected one of {sorted(out)}")
-            body = self.mapping(body, entry)
-            for key, val in body.items():
-                if key not in out[rule]:
-                    raise self.fail(
-                        f"{entry}.{key}", f"unknown option; expected one of {sorted(out[rule])}"
-                    )
-                out[rule][key] = val
-            for key in ("fields", "key"):
-                for field_id in out[rule].get(key, []) or []:
-                    if field_id not in items:
-                        raise self.fail(f"{entry}.{key}", f"unknown item {field_id!r}")
-        if out["duplicates"]["keep"] not in ("first", "last"):
-            raise self.fail(
-                "cleaning.duplicates.keep",
-                f"expected 'first' or 'last', found {out['duplicates']['keep']!r}",
-            )
-        return out
+    grids = {
+        gid: Grid(gid, _label(g.text), g.scale, tuple(i for i in items if items[i].grid == gid))
+        for gid, g in model.grids.items()
+    }
+    constructs = {
+        cid: Construct(
+            cid,
+            _label(c.text) if c.text is not None else Label({lang: cid for lang in languages}),
+            tuple(c.items),
+            tuple(c.reverse),
+            float(c.min_valid),
+        )
+        for cid, c in model.constructs.items()
+    }
+    fieldwork = model.fieldwork
+    cutoffs = dict(fieldwork.cutoffs)
+    default = fieldwork.default_cutoff or next(iter(cutoffs), None)
+    survey = dict(doc.get("survey") or {})
+    return Codebook(
+        survey=survey,
+        source_language=source,
+        languages=tuple(languages),
+        fieldwork_start=fieldwork.start,
+        fieldwork_end=fieldwork.end,
+        cutoffs=cutoffs,
+        default_cutoff=default,
+        scales=scales,
+        grids=grids,
+        items=items,
+        constructs=constructs,
+        cleaning=model.cleaning.model_dump(),
+        path=path,
+        raw=doc,
+    )
 
 
-def _closest(name: str, pool: Mapping[str, Any] | Sequence[str]) -> list[str]:
-    import difflib
-
-    return difflib.get_close_matches(name, list(pool), n=3, cutoff=0.5)
+def _label(doc: LabelDoc) -> Label:
+    return Label(dict(doc.texts), doc.code)
 
 
-def _replace(cb: Codebook, **changes: Any) -> Codebook:
-    from dataclasses import replace
-
-    return replace(cb, **changes)
+def _labels(docs: Sequence[LabelDoc]) -> tuple[Label, ...]:
+    return tuple(_label(d) for d in docs)

@@ -41,7 +41,6 @@ Examples
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import hmac
 import os
@@ -58,6 +57,7 @@ from ..codebook import Codebook, Item, load_codebook
 from ..errors import SurveyDataError
 from ..io.reader import RawExport, normalise_text
 from ..privacy.pseudonym import pseudonymise
+from ..schema.cleaning import merge_rules
 from ..survey import Survey
 
 __all__ = [
@@ -234,56 +234,6 @@ def clean(
 
 
 # --- configuration ------------------------------------------------------------------
-
-
-def merge_rules(
-    base: Mapping[str, Mapping[str, Any]], rules: Mapping[str, Mapping[str, Any]] | None
-) -> dict[str, dict[str, Any]]:
-    """The codebook's rules with ``rules`` merged on top, option by option.
-
-    >>> cfg = merge_rules(load_codebook().cleaning, {"speeders": {"exclude": False}})
-    >>> cfg["speeders"]
-    {'exclude': False, 'fraction_of_median': 0.3}
-    >>> merge_rules(load_codebook().cleaning, {"speders": {}})
-    Traceback (most recent call last):
-    ...
-    cmmc_analysis.errors.SurveyDataError: parameter rules: unknown rule 'speders'; ...
-    """
-    out = copy.deepcopy({k: dict(v) for k, v in base.items()})
-    for rule, options in (rules or {}).items():
-        if rule not in out:
-            raise SurveyDataError(
-                f"parameter rules: unknown rule {rule!r}; expected one of {sorted(out)}"
-            )
-        if not isinstance(options, Mapping):
-            raise SurveyDataError(
-                f"parameter rules[{rule!r}]: expected a mapping of options, found {options!r}"
-            )
-        for key, value in options.items():
-            if key not in out[rule]:
-                raise SurveyDataError(
-                    f"parameter rules[{rule!r}]: unknown option {key!r}; "
-                    f"expected one of {sorted(out[rule])}"
-                )
-            out[rule][key] = value
-    for rule, key in (("test_submissions", "markers"), ("test_submissions", "fields"),
-                      ("duplicates", "key"), ("pseudonym", "key")):  # fmt: skip
-        value = out[rule].get(key)
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise SurveyDataError(f"{rule}.{key} = {value!r}; expected a list of strings")
-    frac = out["speeders"]["fraction_of_median"]
-    if not isinstance(frac, int | float) or not 0 < frac <= 1:
-        raise SurveyDataError(
-            f"speeders.fraction_of_median = {frac!r}; expected a number in (0, 1]"
-        )
-    k = out["straightliners"]["min_items"]
-    if not isinstance(k, int) or k < 2:
-        raise SurveyDataError(f"straightliners.min_items = {k!r}; expected an integer >= 2")
-    if out["duplicates"]["keep"] not in ("first", "last"):
-        raise SurveyDataError(
-            f"duplicates.keep = {out['duplicates']['keep']!r}; expected 'first' or 'last'"
-        )
-    return out
 
 
 def respondent_ids(df: pd.DataFrame, key_fields: list[str], *, salt: bytes) -> np.ndarray:

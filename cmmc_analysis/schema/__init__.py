@@ -1,0 +1,1 @@
+"""schema: declarative models of the YAML files a user writes (see docs/architecture.md)."""

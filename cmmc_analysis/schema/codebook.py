@@ -1,0 +1,455 @@
+"""The codebook file, as the user writes it (``docs/codebook.md`` is generated from here).
+
+:func:`validate_codebook` checks a parsed YAML document in two layers: the models
+check each entry on its own (types, required keys, unknown keys, a text in every
+language, ``min`` not above ``max``, ...), and :meth:`CodebookDoc._references`
+checks what entries say about each other (an item's scale exists, a construct's
+items are scale items of equal length, a skip condition names an option, ...).
+:mod:`cmmc_analysis.codebook` builds the :class:`~cmmc_analysis.codebook.Codebook`
+from the validated model.
+
+Examples
+--------
+>>> doc = {"survey": {"id": "tiny", "source_language": "en", "languages": ["en"]},
+...        "items": [{"id": "q1", "type": "scale", "scale": "yn", "text": "Q1?"}]}
+>>> validate_codebook(doc, path="tiny.yaml")
+Traceback (most recent call last):
+...
+cmmc_analysis.errors.CodebookError: tiny.yaml, entry items[0] (q1).scale: unknown scale 'yn'; known: []
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
+
+from ..errors import CodebookError
+from ._base import Strict, context, expect, problem, raise_first, shown
+from .cleaning import CleaningDoc
+
+__all__ = [
+    "ITEM_TYPES",
+    "ROLES",
+    "MAX_SCALE_POINTS",
+    "LabelDoc",
+    "SurveyDoc",
+    "FieldworkDoc",
+    "ScaleDoc",
+    "GridDoc",
+    "AskedIfDoc",
+    "ItemDoc",
+    "ConstructDoc",
+    "CodebookDoc",
+    "validate_codebook",
+    "closest",
+]
+
+#: The item types a codebook may declare.
+ITEM_TYPES = ("scale", "single", "multi", "numeric", "text", "datetime")
+
+#: Roles that at most one item may carry.
+ROLES = ("submitted_at", "duration", "respondent_key")
+
+#: The most points a scale may have (0..100 is a slider: declare it ``numeric``).
+MAX_SCALE_POINTS = 101
+
+
+def closest(name: Any, pool: Sequence[str] | Mapping[str, Any]) -> list[str]:
+    """Up to three names of ``pool`` close to ``name`` (for "did you mean" messages)."""
+    return difflib.get_close_matches(str(name), list(pool), n=3, cutoff=0.5)
+
+
+def _identifier(value: str) -> str:
+    if not value.isidentifier():
+        raise ValueError(value)
+    return value
+
+
+Id = Annotated[str, AfterValidator(_identifier), expect("an identifier-like id")]
+Key = Annotated[str, expect("a text key")]
+Ref = Annotated[str, expect("an id")]
+Refs = Annotated[list[str], expect("a list of ids")]
+Flag = Annotated[bool, expect("true or false")]
+Number = Annotated[float, expect("a number")]
+Language = Annotated[
+    str, Field(min_length=1, max_length=35, pattern=r"^\S+$"), expect("a language code")
+]
+
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _timestamp(value: Any) -> pd.Timestamp:
+    expected = f"expected an ISO date-time such as 2020-03-18T09:00, found {shown(value)}"
+    if isinstance(value, str) and not _ISO.match(value.strip()):
+        raise problem(expected)
+    if not isinstance(value, str | dt.date):
+        raise problem(expected)
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise problem(expected) from None
+    if ts is pd.NaT:
+        raise problem(expected)
+    if ts.tzinfo is not None:
+        raise problem(
+            "expected a local date-time without a time zone (the export's times are local), "
+            f"found {shown(value)}"
+        )
+    return ts
+
+
+Timestamp = Annotated[Any, BeforeValidator(_timestamp)]
+
+
+class LabelDoc(BaseModel):
+    """A text in every language of the survey: ``{it: ..., en: ...}``, or one string
+    when the survey has one language. Multiple-choice options also carry a ``code``."""
+
+    model_config = ConfigDict(strict=True, frozen=True)
+
+    texts: dict[Key, Annotated[str, expect("a text")]]
+    code: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape(cls, value: Any, info: ValidationInfo) -> Any:
+        languages = context(info, "languages") or []
+        if isinstance(value, str):
+            value = {languages[0] if languages else "": value}
+        if not isinstance(value, Mapping):
+            raise problem(f"expected a text or a mapping language -> text, found {shown(value)}")
+        texts = {k: v for k, v in value.items() if k != "code"}
+        for lang in languages:
+            text = texts.get(lang)
+            if not isinstance(text, str) or not text.strip():
+                raise problem(f"missing text in language {lang!r}")
+        code = value.get("code")
+        if isinstance(code, int) and not isinstance(code, bool):
+            code = str(code)
+        if code is not None and (not isinstance(code, str) or not code.strip()):
+            raise problem(f"expected a code (a short text), found {shown(code)}", "code")
+        return {"texts": texts, "code": code}
+
+    def text(self, lang: str) -> str:
+        """The text in ``lang`` (falls back to the first language given)."""
+        return self.texts[lang] if lang in self.texts else next(iter(self.texts.values()), "")
+
+
+Labels = Annotated[list[LabelDoc], BeforeValidator(lambda v: _list(v, "labels"))]
+
+
+def _list(value: Any, what: str) -> Any:
+    if not isinstance(value, list):
+        raise problem(
+            f"expected a list of {what}, found {shown(value)}", expected=f"a list of {what}"
+        )
+    return value
+
+
+def _items(value: Any) -> Any:
+    if not isinstance(value, list) or not value:
+        raise problem(f"expected a non-empty list of items, found {shown(value)}")
+    return value
+
+
+def _repeats(labels: Sequence[LabelDoc], source: str) -> str | None:
+    seen: set[str] = set()
+    for lab in labels:
+        text = lab.text(source)
+        if text in seen:
+            return f"label {text!r} is listed twice"
+        seen.add(text)
+    codes = [lab.code for lab in labels if lab.code]
+    dupes = sorted({c for c in codes if codes.count(c) > 1})
+    return f"option code {dupes[0]!r} is listed twice" if dupes else None
+
+
+class SurveyDoc(Strict):
+    """``survey:``: who and what. Other keys (``organisation``, ...) are documentation."""
+
+    model_config = ConfigDict(**{**Strict.model_config, "extra": "allow"})
+    open = True
+
+    id: Annotated[str, expect("an id")] | None = Field(None, description="the survey's id")
+    title: LabelDoc | None = Field(None, description="the title, in every language")
+    source_language: Language | None = Field(
+        None, description="language of the export's headers and labels (default: the first)"
+    )
+    languages: (
+        Annotated[list[Language], Field(min_length=1), expect("a list of language codes")] | None
+    ) = Field(None, description="every text needs each of these (default: the source language)")
+
+    @model_validator(mode="after")
+    def _source_among_languages(self) -> SurveyDoc:
+        if self.languages and self.source_language and self.source_language not in self.languages:
+            raise problem(
+                f"{self.source_language!r} is not among languages {self.languages}",
+                "source_language",
+            )
+        return self
+
+
+class FieldworkDoc(Strict):
+    """``fieldwork:``: the window and the named cut-offs (local date-times)."""
+
+    start: Timestamp | None = Field(None, description="submissions before are excluded")
+    end: Timestamp | None = Field(None, description="submissions after are excluded")
+    cutoffs: dict[Key, Timestamp] = Field({}, description="named cut-offs (interim vs final)")
+    default_cutoff: Annotated[str, expect("a cut-off name")] | None = Field(
+        None, description="the cut-off used by default (default: the first)"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> FieldworkDoc:
+        if self.start is not None and self.end is not None and self.start > self.end:
+            raise problem(f"start {self.start} is after end {self.end}")
+        if self.default_cutoff is not None and self.default_cutoff not in self.cutoffs:
+            raise problem(
+                f"{self.default_cutoff!r} is not among cutoffs {sorted(self.cutoffs)}",
+                "default_cutoff",
+            )
+        return self
+
+
+class ScaleDoc(Strict):
+    """``scales.<id>``: ordered points (coded 1..k) and not-an-answer labels."""
+
+    points: Annotated[Labels, Field(min_length=2, max_length=MAX_SCALE_POINTS)] = Field(
+        description=f"ordered low -> high, coded 1..k (2 to {MAX_SCALE_POINTS} points)"
+    )
+    not_an_answer: Labels = Field([], description='labels that mean "no answer" (-> missing)')
+
+    @model_validator(mode="after")
+    def _no_repeats(self, info: ValidationInfo) -> ScaleDoc:
+        repeated = _repeats(self.points + self.not_an_answer, context(info, "source", ""))
+        if repeated:
+            raise problem(repeated)
+        return self
+
+
+class GridDoc(Strict):
+    """``grids.<id>``: a question stem shared by several scale items."""
+
+    text: LabelDoc = Field(description='the stem; items are exported as "stem [row text]"')
+    scale: Ref = Field(description="the scale of the grid's items")
+
+
+class AskedIfDoc(Strict):
+    """``asked_if:``: the item is asked only when another item has one of some answers."""
+
+    item: Ref = Field(description="the filter item")
+    in_: Annotated[
+        list[str], Field(min_length=1), expect("a list of labels of the filter item")
+    ] = Field(alias="in", description="its labels that lead to this item")
+
+
+class ItemDoc(Strict):
+    """``items[i]``: one column of the export, in export order."""
+
+    id: Id = Field(description="identifier-like, unique")
+    type: Literal[ITEM_TYPES] = Field(description=" | ".join(ITEM_TYPES))  # type: ignore[valid-type]
+    text: LabelDoc = Field(description="question text (row label for grid items)")
+    scale: Ref | None = Field(None, description="scale items (or inherited from `grid`)")
+    grid: Ref | None = Field(None, description='exported as "stem [row text]"')
+    options: Labels = Field([], description="single / multi; multi options need `code`")
+    not_an_answer: Labels = Field([], description='single: labels that mean "no answer"')
+    ordered: Flag = Field(False, description="single: the options are ordered")
+    segment: Flag = Field(False, description="a profile variable to break results down by")
+    pii: Flag = Field(False, description="personal data: removed at cleaning, never reported")
+    role: Literal[ROLES] | None = Field(None, description=" | ".join(ROLES))  # type: ignore[valid-type]
+    required: Flag = Field(True, description="a missing column is an error unless false")
+    asked_if: AskedIfDoc | None = Field(None, description="skip condition")
+    min: Number | None = Field(None, description="numeric range; values outside -> missing")
+    max: Number | None = Field(None, description="numeric range; values outside -> missing")
+    unit: Annotated[str, expect("a text")] | None = Field(
+        None, description='"%": fractions written 0,8 are read as 80'
+    )
+    separator: Annotated[str, Field(min_length=1, max_length=20), expect("a non-empty text")] = (
+        Field(", ", description="multi: how the export joins the chosen options")
+    )
+    unknown: Any = Field(None, description="reserved (ignored)")
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> ItemDoc:
+        if self.type in ("single", "multi") and not self.options:
+            raise problem(f"a {self.type!r} item needs options", "options")
+        if self.type != "scale" and self.scale is not None:
+            raise problem(f"only scale items take a scale (this one is {self.type!r})", "scale")
+        if self.type == "multi":
+            for i, option in enumerate(self.options):
+                if not option.code:
+                    raise problem(
+                        "a multiple-choice option needs a `code` (used in column names)",
+                        "options",
+                        i,
+                    )
+        repeated = _repeats(self.options + self.not_an_answer, context(info, "source", ""))
+        if repeated:
+            raise problem(repeated)
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise problem(f"min {self.min:g} is above max {self.max:g}")
+        return self
+
+
+class ConstructDoc(Strict):
+    """``constructs.<id>``: scale items scored together."""
+
+    text: LabelDoc | None = Field(None, description="its name (default: the id)")
+    items: Annotated[list[str], Field(min_length=2), expect("a list of at least two item ids")] = (
+        Field(description="scale items with scales of the same length")
+    )
+    reverse: Refs = Field([], description="reverse-keyed as (1 + k) - code")
+    min_valid: Annotated[float, Field(gt=0, le=1), expect("a share in (0, 1]")] = Field(
+        0.5, description="score = mean when at least this share of the items is answered"
+    )
+
+
+class CodebookDoc(Strict):
+    """A codebook file."""
+
+    noun = "section"
+    what = "a mapping with survey, scales, items, ..."
+
+    survey: SurveyDoc = SurveyDoc()
+    fieldwork: FieldworkDoc = FieldworkDoc()
+    scales: dict[Key, ScaleDoc] = {}
+    grids: dict[Key, GridDoc] = {}
+    items: Annotated[list[ItemDoc], BeforeValidator(_items)]
+    constructs: dict[Key, ConstructDoc] = {}
+    cleaning: CleaningDoc = CleaningDoc()
+
+    @model_validator(mode="after")
+    def _references(self) -> CodebookDoc:
+        """What entries say about each other."""
+        items = {}
+        for i, item in enumerate(self.items):
+            if item.id in items:
+                raise problem(f"duplicate item id {item.id!r}", "items", i)
+            items[item.id] = item
+        for i, item in enumerate(self.items):
+            self._item_references(i, item, items)
+        roles = [item.role for item in self.items if item.role]
+        for role in dict.fromkeys(roles):
+            if roles.count(role) > 1:
+                raise problem(f"role {role!r} is given to more than one item", "items")
+        for gid, grid in self.grids.items():
+            if grid.scale not in self.scales:
+                raise problem(
+                    f"unknown scale {grid.scale!r}; known: {sorted(self.scales)}",
+                    "grids",
+                    gid,
+                    "scale",
+                )
+        for cid, construct in self.constructs.items():
+            self._construct_references(cid, construct, items)
+        for rule, options in self.cleaning:
+            for key in ("fields", "key"):
+                for field_id in getattr(options, key, []):
+                    if field_id not in items:
+                        raise problem(f"unknown item {field_id!r}", "cleaning", rule, key)
+        return self
+
+    def _scale_of(self, item: ItemDoc) -> str | None:
+        if item.scale is None and item.grid in self.grids:
+            return self.grids[item.grid].scale
+        return item.scale
+
+    def _item_references(self, i: int, item: ItemDoc, items: Mapping[str, ItemDoc]) -> None:
+        if item.grid is not None and item.grid not in self.grids:
+            raise problem(
+                f"unknown grid {item.grid!r}; known: {sorted(self.grids)}", "items", i, "grid"
+            )
+        scale = self._scale_of(item)
+        if item.type == "scale" and scale not in self.scales:
+            raise problem(
+                f"unknown scale {scale!r}; known: {sorted(self.scales)}", "items", i, "scale"
+            )
+        if item.type != "scale" and scale is not None:
+            raise problem(
+                f"only scale items take a scale (this one is {item.type!r})", "items", i, "grid"
+            )
+        cond = item.asked_if
+        if cond is not None:
+            where = ("items", i, "asked_if")
+            if cond.item not in items:
+                raise problem(f"skip condition names unknown item {cond.item!r}", *where)
+            known = [o.text(self._source) for o in items[cond.item].options]
+            for label in cond.in_:
+                if label not in known:
+                    raise problem(
+                        f"label {label!r} is not an option of {cond.item!r}; options: {known}",
+                        *where,
+                    )
+
+    @property
+    def _source(self) -> str:
+        langs = self.survey.languages or [self.survey.source_language or "it"]
+        return self.survey.source_language or langs[0]
+
+    def _construct_references(
+        self, cid: str, construct: ConstructDoc, items: Mapping[str, ItemDoc]
+    ) -> None:
+        where = ("constructs", cid)
+        if cid in items:
+            raise problem(f"construct id {cid!r} is already an item id", *where)
+        for m in construct.items:
+            if m not in items:
+                raise problem(f"unknown item {m!r}; closest: {closest(m, items)}", *where, "items")
+            if items[m].type != "scale":
+                raise problem(
+                    f"item {m!r} is of type {items[m].type!r}, not a scale item", *where, "items"
+                )
+        ks = {len(self.scales[self._scale_of(items[m])].points) for m in construct.items}
+        if len(ks) > 1:
+            raise problem(f"items have scales of different lengths {sorted(ks)}", *where, "items")
+        for r in construct.reverse:
+            if r not in items:
+                raise problem(f"reverse key names unknown item {r!r}", *where, "reverse")
+            if items[r].type != "scale":
+                raise problem(
+                    f"reverse key on {r!r}, which is {items[r].type!r}, not an ordinal scale item",
+                    *where,
+                    "reverse",
+                )
+            if r not in construct.items:
+                raise problem(
+                    f"reverse key on {r!r}, which is not among the construct's items",
+                    *where,
+                    "reverse",
+                )
+
+
+def languages_of(doc: Any) -> tuple[list[str], str]:
+    """The languages and the source language a codebook document declares (best effort)."""
+    survey = doc.get("survey") if isinstance(doc, Mapping) else None
+    survey = survey if isinstance(survey, Mapping) else {}
+    given = survey.get("languages")
+    source = survey.get("source_language")
+    languages = [x for x in given if isinstance(x, str)] if isinstance(given, list) else []
+    if not languages:
+        languages = [source if isinstance(source, str) else "it"]
+    return languages, source if isinstance(source, str) else languages[0]
+
+
+def validate_codebook(doc: Any, *, path: Any = None) -> CodebookDoc:
+    """Validate a codebook document (parsed YAML); a :class:`CodebookError` names the entry."""
+    languages, source = languages_of(doc)
+    try:
+        return CodebookDoc.model_validate(doc, context={"languages": languages, "source": source})
+    except ValidationError as err:
+        raise_first(err, doc, CodebookError, path)
