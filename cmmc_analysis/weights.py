@@ -36,13 +36,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import weightipy
-import yaml
 from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.weightstats import DescrStatsW
 
 from .codebook import Codebook, load_codebook
 from .errors import SurveyDataError
 from .paths import DATA_DIR
+from .schema.margins import SHARE_TOLERANCE as SHARE_TOLERANCE
+from .schema.margins import MarginsDoc, validate_margins_doc
+from .schema.yamlfile import read_yaml
 from .survey import Survey
 
 __all__ = [
@@ -63,8 +65,6 @@ __all__ = [
 #: The illustrative margins bundled with the project (NOT official figures).
 DEFAULT_MARGINS = DATA_DIR / "margins_illustrative.yaml"
 
-#: How far the shares of one variable may sum from 1.
-SHARE_TOLERANCE = 1e-6
 
 #: Result columns of this module that are not in :data:`cmmc_analysis.columns.COLUMNS`.
 EXTRA_COLUMNS: dict[str, str] = {
@@ -126,18 +126,8 @@ def load_margins(
     """
     path = Path(path)
     codebook = codebook if codebook is not None else load_codebook()
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SurveyDataError("margins file not found", path=path) from None
-    except yaml.YAMLError as err:
-        raise SurveyDataError(f"not valid YAML: {err}", path=path) from err
-    body = doc.get("margins") if isinstance(doc, dict) else None
-    if not isinstance(body, dict) or not body:
-        raise SurveyDataError(
-            "expected a `margins:` mapping of variable -> {label: share}", path=path
-        )
-    return validate_margins(body, codebook, path=path)
+    _, doc = read_yaml(path, SurveyDataError, "the margins file")
+    return _margins(validate_margins_doc(doc, codebook=codebook, path=path), codebook)
 
 
 def margins_for(
@@ -156,8 +146,8 @@ def margins_for(
     """
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
+        _, doc = read_yaml(path, SurveyDataError, "the margins file")
+    except SurveyDataError:
         return None
     if not isinstance(doc, dict) or doc.get("survey") != codebook.survey_id:
         return None
@@ -168,47 +158,15 @@ def validate_margins(
     margins: Mapping[str, Mapping[str, Any]], codebook: Codebook, *, path: Path | None = None
 ) -> dict[str, dict[str, float]]:
     """Check margins given as a mapping (see :func:`load_margins`); return them as floats."""
+    doc = {"margins": margins}
+    return _margins(validate_margins_doc(doc, codebook=codebook, path=path), codebook)
+
+
+def _margins(doc: MarginsDoc, codebook: Codebook) -> dict[str, dict[str, float]]:
+    """variable -> {label: share}, labels in codebook order."""
     out: dict[str, dict[str, float]] = {}
-    for var, shares in margins.items():
-        entry = f"margins.{var}"
-        if var not in codebook.items:
-            raise SurveyDataError(
-                f"unknown variable {var!r}; expected a single-choice item such as "
-                f"{codebook.segments}",
-                path=path,
-                entry=entry,
-            )
-        item = codebook.items[var]
-        if item.type != "single":
-            raise SurveyDataError(
-                f"item {var!r} is of type {item.type!r}; raking needs a single-choice item",
-                path=path,
-                entry=entry,
-            )
-        if not isinstance(shares, Mapping) or not shares:
-            raise SurveyDataError("expected a mapping label -> share", path=path, entry=entry)
-        known = item.option_labels(None, codebook.source_language)
-        for label, share in shares.items():
-            if label not in known:
-                raise SurveyDataError(
-                    f"unknown label {label!r}; expected one of {known}",
-                    path=path,
-                    entry=f"{entry}.{label}",
-                )
-            ok = isinstance(share, int | float) and not isinstance(share, bool)
-            if not ok or not 0 <= share <= 1:
-                raise SurveyDataError(
-                    f"share {share!r} is not a number in [0, 1]",
-                    path=path,
-                    entry=f"{entry}.{label}",
-                )
-        total = float(sum(shares.values()))
-        if abs(total - 1) > SHARE_TOLERANCE:
-            raise SurveyDataError(
-                f"shares sum to {total:.6g}, expected 1 (within {SHARE_TOLERANCE:g})",
-                path=path,
-                entry=entry,
-            )
+    for var, shares in (doc.margins or {}).items():
+        known = codebook.items[var].option_labels(None, codebook.source_language)
         out[var] = {lab: float(shares[lab]) for lab in known if lab in shares}
     return out
 

@@ -11,13 +11,8 @@ import yaml
 from scipy.stats import binomtest
 from statsmodels.stats.proportion import proportion_confint
 
-from cmmc_analysis.claims.evaluate import (
-    compare_cuts,
-    evaluate_claims,
-    load_claims,
-    parse_claims,
-    sensitivity,
-)
+from cmmc_analysis.claims.evaluate import compare_cuts, evaluate_claims, sensitivity
+from cmmc_analysis.claims.spec import load_claims, parse_claims
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.errors import ClaimsError
 from cmmc_analysis.paths import DEFAULT_CLAIMS

@@ -444,7 +444,7 @@ def _claims_doc() -> dict:
     ],
 )
 def test_corrupted_claims_file_names_the_entry(tmp_path, path, value, names):
-    from cmmc_analysis.claims.evaluate import load_claims
+    from cmmc_analysis.claims.spec import load_claims
 
     bad = tmp_path / "claims.yaml"
     bad.write_text(
@@ -459,7 +459,7 @@ def test_corrupted_claims_file_names_the_entry(tmp_path, path, value, names):
 
 
 def test_claims_file_with_a_yaml_syntax_error(tmp_path):
-    from cmmc_analysis.claims.evaluate import load_claims
+    from cmmc_analysis.claims.spec import load_claims
 
     bad = tmp_path / "claims.yaml"
     bad.write_text(

@@ -1,0 +1,123 @@
+"""Claims as data: loading a claims file into a :class:`ClaimSet`.
+
+The file's schema is :mod:`cmmc_analysis.schema.claims` (documented in
+``docs/claims.md``); this module reads the file with bounded resources, validates it
+against the codebook and builds the claims that :mod:`cmmc_analysis.claims.evaluate`
+turns into verdicts.
+
+Examples
+--------
+>>> from cmmc_analysis.codebook import load_codebook
+>>> cs = load_claims(codebook=load_codebook())
+>>> [c.id for c in cs.claims]
+['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S9']
+>>> cs.get("S2").comparison
+{'type': 'above', 'value': 0.8}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..codebook import Codebook, load_codebook
+from ..errors import ClaimsError
+from ..paths import DEFAULT_CLAIMS
+from ..schema.claims import COMPARISONS, FINAL, STATISTICS, validate_claims
+from ..schema.yamlfile import read_yaml
+
+__all__ = ["Claim", "ClaimSet", "load_claims", "parse_claims", "STATISTICS", "COMPARISONS"]
+
+_ = FINAL  # re-exported for evaluate
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One testable statement: item(s), statistic, comparison."""
+
+    id: str
+    statement: Mapping[str, str]
+    items: tuple[str, ...]
+    statistic: Mapping[str, Any]
+    comparison: Mapping[str, Any]
+    where: Mapping[str, Sequence[str]] | None = None
+    cuts: tuple[str, ...] | None = None
+
+    def text(self, lang: str) -> str:
+        """The statement in ``lang`` (falls back to the first language given)."""
+        return self.statement.get(lang) or next(iter(self.statement.values()))
+
+
+@dataclass(frozen=True)
+class ClaimSet:
+    """The claims of a file with the family-wide options."""
+
+    claims: tuple[Claim, ...]
+    alpha: float = 0.05
+    ci_level: float = 0.95
+    correction: str = "holm"
+    min_n: int = 30
+    path: Path | None = None
+
+    def get(self, claim_id: str) -> Claim:
+        """The claim ``claim_id``."""
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return claim
+        raise ClaimsError(f"unknown claim {claim_id!r}; known: {[c.id for c in self.claims]}")
+
+
+def load_claims(path: str | Path | None = None, *, codebook: Codebook | None = None) -> ClaimSet:
+    """Load a claims file and validate it against the codebook.
+
+    Parameters
+    ----------
+    path
+        YAML file (default: the bundled ``data/claims.yaml``).
+    codebook
+        The codebook the claims refer to (default: the bundled one).
+
+    Raises
+    ------
+    ClaimsError
+        One line naming the file, the claim and the field: unknown item, a statistic
+        that does not fit the item's type, a missing or out-of-range threshold, unknown
+        keys, a value of the wrong type, a file that is not a regular file, too large,
+        too deeply nested or not valid YAML.
+
+    Examples
+    --------
+    >>> load_claims().get("S2").comparison["value"]
+    0.8
+    """
+    path = Path(path) if path is not None else DEFAULT_CLAIMS
+    _, doc = read_yaml(path, ClaimsError, "the claims file")
+    return parse_claims(doc, codebook=codebook or load_codebook(), path=path)
+
+
+def parse_claims(doc: Any, *, codebook: Codebook, path: str | Path | None = None) -> ClaimSet:
+    """Validate a parsed claims document (a dict) against ``codebook``.
+
+    >>> cb = load_codebook()
+    >>> parse_claims({"claims": [{"id": "X", "statement": {"it": "…", "en": "…"},
+    ...     "item": "org_models", "statistic": {"type": "mean"},
+    ...     "comparison": {"type": "above", "value": "neutral"}}]}, codebook=cb).claims[0].items
+    ('org_models',)
+    """
+    path = Path(path) if path is not None else None
+    model = validate_claims(doc, codebook=codebook, path=path)
+    claims = tuple(
+        Claim(
+            c.id,
+            dict(c.statement),
+            tuple(c.item_ids),
+            c.statistic.model_dump(exclude_unset=True),
+            c.comparison.model_dump(exclude_unset=True),
+            {k: list(v) for k, v in c.where.items()} if c.where is not None else None,
+            tuple(c.cuts) if c.cuts else None,
+        )
+        for c in model.claims
+    )
+    return ClaimSet(claims, path=path, **model.defaults.model_dump())
