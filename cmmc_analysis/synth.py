@@ -35,12 +35,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.special import ndtr
 
 from .codebook import Codebook, load_codebook
 from .errors import SurveyDataError
 from .paths import DATA_DIR
+from .schema.simulator import validate_model
+from .schema.yamlfile import read_yaml
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -67,8 +68,6 @@ ROW_KINDS: dict[str, str] = {
     "straightliner": "straightliners",
     "speeder": "speeders",
 }
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 #: Columns of :attr:`Simulation.planted`.
 PLANTED_COLUMNS = ["source_row", "column", "kind", "expected_rule", "expected_value"]
@@ -135,19 +134,13 @@ def load_model(path: str | Path | None = None) -> dict[str, Any]:
     250
     """
     path = Path(path) if path is not None else DEFAULT_MODEL
-    try:
-        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
-    except OSError as err:
-        raise SurveyDataError(f"cannot read the model file: {err.strerror}", path=path) from err
-    except yaml.YAMLError as err:
-        raise SurveyDataError(f"invalid YAML: {err}", path=path) from err
-    if not isinstance(doc, dict):
-        raise SurveyDataError("expected a mapping (n_rows, traits, ...)", path=path)
-    return doc
+    _, doc = read_yaml(path, SurveyDataError, "the model file")
+    return validate_model(doc, path=path)
 
 
 def _fail(entry: str, message: str) -> SurveyDataError:
-    return SurveyDataError(message, path="synth_model.yaml", entry=entry)
+    """An error in the model at ``entry``; :func:`simulate` names the model's file."""
+    return SurveyDataError(message, entry=entry)
 
 
 def _strip_accents(text: str) -> str:
@@ -737,7 +730,20 @@ def simulate(
     235
     """
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
-    model = dict(model) if isinstance(model, Mapping) else load_model(model)
+    if isinstance(model, Mapping):
+        model, model_path = validate_model(model), None
+    else:
+        model_path = Path(model) if model is not None else DEFAULT_MODEL
+        model = load_model(model_path)
+    try:
+        return _simulate(cb, model, seed, n)
+    except SurveyDataError as err:
+        if err.entry is None or err.path is not None:
+            raise
+        raise SurveyDataError(err.message, path=model_path, entry=err.entry) from None
+
+
+def _simulate(cb: Codebook, model: dict[str, Any], seed: int, n: int | None) -> Simulation:
     rng = np.random.default_rng(seed)
     kinds = _mess_counts(model)
     n_rows = int(n if n is not None else model.get("n_rows", 250))
