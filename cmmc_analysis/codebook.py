@@ -290,6 +290,32 @@ class Codebook:
                 return lab.text(lang)
         return label
 
+    def batteries(self) -> dict[str, list[str]]:
+        """The scale items grouped for charts: each grid, then the other items by scale.
+
+        Keys are grid ids, or ``"scale:<id>"`` for items outside grids sharing a scale.
+
+        >>> {k: len(v) for k, v in load_codebook().batteries().items()}
+        {'effects': 9, 'tech': 6, 'scale:agree5': 5, 'scale:change5': 1}
+        """
+        out: dict[str, list[str]] = {gid: list(g.items) for gid, g in self.grids.items() if g.items}
+        for item_id in self.scale_items:
+            item = self.items[item_id]
+            if item.grid is None:
+                out.setdefault(f"scale:{item.scale}", []).append(item_id)
+        return out
+
+    def battery_title(self, key: str, lang: str | None = None) -> str:
+        """A title for a key of :meth:`batteries`: the grid's question, or the scale's ends.
+
+        >>> load_codebook().battery_title("scale:agree5", "en")
+        'Strongly disagree … Strongly agree'
+        """
+        if key.startswith("scale:"):
+            labels = self.scales[key.removeprefix("scale:")].labels(lang)
+            return f"{labels[0]} … {labels[-1]}"
+        return self.grids[key].text.text(lang or self.source_language)
+
     def cutoff(self, name: str | None = None) -> pd.Timestamp:
         """The named cut-off (default: the codebook's default cut-off)."""
         name = name or self.default_cutoff

@@ -109,33 +109,13 @@ def inject_parameters(nb: Any, parameters: Mapping[str, Any]) -> Any:
 
 
 def batteries(codebook: Any) -> dict[str, list[str]]:
-    """The scale items grouped for charts: each grid, then the other items by scale.
-
-    Keys are grid ids, or ``"scale:<id>"`` for items outside grids sharing a scale.
-
-    >>> from cmmc_analysis.codebook import load_codebook
-    >>> {k: len(v) for k, v in batteries(load_codebook()).items()}
-    {'effects': 9, 'tech': 6, 'scale:agree5': 5, 'scale:change5': 1}
-    """
-    out: dict[str, list[str]] = {gid: list(g.items) for gid, g in codebook.grids.items() if g.items}
-    for item_id in codebook.scale_items:
-        item = codebook.items[item_id]
-        if item.grid is None:
-            out.setdefault(f"scale:{item.scale}", []).append(item_id)
-    return out
+    """Kept for old notebooks: :meth:`cmmc_analysis.codebook.Codebook.batteries`."""
+    return codebook.batteries()
 
 
 def battery_title(codebook: Any, key: str, lang: str) -> str:
-    """A title for a key of :func:`batteries`: the grid's question, or the scale's end points.
-
-    >>> from cmmc_analysis.codebook import load_codebook
-    >>> battery_title(load_codebook(), "scale:agree5", "en")
-    'Strongly disagree … Strongly agree'
-    """
-    if key.startswith("scale:"):
-        labels = codebook.scales[key.removeprefix("scale:")].labels(lang)
-        return f"{labels[0]} … {labels[-1]}"
-    return codebook.grids[key].text.text(lang)
+    """Kept for old notebooks: :meth:`cmmc_analysis.codebook.Codebook.battery_title`."""
+    return codebook.battery_title(key, lang)
 
 
 def _kernel_manager_class() -> type:
