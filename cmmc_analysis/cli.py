@@ -66,6 +66,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = build_report(
         data=args.data,
         codebook=args.codebook,
+        claims=args.claims,
         lang=args.lang,
         cutoff=args.cutoff,
         out=args.out,
@@ -74,6 +75,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         screenshots=args.screenshots,
         include_free_text=args.include_free_text,
         progress=progress,
+        notebooks_dir=args.notebooks,
     )
     print(out / "index.html")
     return 0
@@ -123,7 +125,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: bundled)")
     p.add_argument(
-        "--lang", choices=["it", "en"], default="it", help="report language (default it)"
+        "--claims",
+        type=Path,
+        default=None,
+        help="claims YAML (default: the file the codebook names; none: no claims section)",
+    )
+    p.add_argument(
+        "--lang",
+        default=None,
+        help="report language, one of the codebook's (default: its source language)",
+    )
+    p.add_argument(
+        "--notebooks",
+        type=Path,
+        default=None,
+        help="folder of numbered notebooks NN_name.ipynb to build (default: notebooks/)",
     )
     p.add_argument(
         "--cutoff", default=None, help="interim cut-off: a codebook cut-off name or a date-time"

@@ -203,6 +203,48 @@ class Codebook:
             return title.get(lang or self.source_language) or next(iter(title.values()), "")
         return str(title)
 
+    def report_language(self, lang: str | None = None) -> str:
+        """The language a report is written in: ``lang``, or the source language.
+
+        Raises :class:`CodebookError` when the codebook has no texts in ``lang``
+        (a report would mix languages).
+
+        >>> load_codebook().report_language(), load_codebook().report_language("en")
+        ('it', 'en')
+        """
+        if lang is None:
+            return self.source_language
+        if lang not in self.languages:
+            raise CodebookError(
+                f"report language {lang!r}: the codebook has texts in {list(self.languages)} "
+                f"only; expected one of them (add {lang!r} texts to the codebook to report in it)",
+                path=self.path,
+                entry="survey.languages",
+            )
+        return lang
+
+    @property
+    def claims_path(self) -> Path | None:
+        """The claims file the codebook names (``survey.claims``, relative to the codebook).
+
+        >>> load_codebook().claims_path.name
+        'claims.yaml'
+        """
+        name = self.survey.get("claims")
+        if not name:
+            return None
+        base = self.path.parent if self.path is not None else Path.cwd()
+        return base / str(name)
+
+    def survey_texts(self) -> dict[str, dict[str, str]]:
+        """The survey's own wording (``survey.texts``): text key -> {language: text}.
+
+        These replace the package's generic interface strings of the same key in this
+        survey's report (for example the page introductions naming the publication
+        whose findings are checked).
+        """
+        return survey_texts(self.survey.get("texts"), "survey.texts", self.path, self.languages)
+
     def item(self, item_id: str) -> Item:
         """The item ``item_id``; a :class:`CodebookError` names the closest ids."""
         try:
@@ -451,3 +493,32 @@ def _label(doc: LabelDoc) -> Label:
 
 def _labels(docs: Sequence[LabelDoc]) -> tuple[Label, ...]:
     return tuple(_label(d) for d in docs)
+
+
+def survey_texts(
+    doc: Any, entry: str, path: Path | None, languages: Sequence[str]
+) -> dict[str, dict[str, str]]:
+    """A ``texts:`` mapping (text key -> {lang: text}) checked for every language.
+
+    >>> survey_texts({"nb04.claims": "Ours"}, "texts", None, ["en"])
+    {'nb04.claims': {'en': 'Ours'}}
+    """
+    if doc is None:
+        return {}
+    if not isinstance(doc, Mapping):
+        raise CodebookError(
+            f"expected a mapping of text keys, found {type(doc).__name__}", path=path, entry=entry
+        )
+    out: dict[str, dict[str, str]] = {}
+    for key, body in doc.items():
+        body = {languages[0]: body} if isinstance(body, str) else body
+        if not isinstance(body, Mapping) or any(
+            not isinstance(body.get(lang), str) for lang in languages
+        ):
+            raise CodebookError(
+                f"expected a text in each of {list(languages)}, found {body!r}",
+                path=path,
+                entry=f"{entry}.{key}",
+            )
+        out[str(key)] = {str(k): str(v) for k, v in body.items()}
+    return out

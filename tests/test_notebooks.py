@@ -46,7 +46,14 @@ def test_structure_purpose_parameters_imports_footer(nb: nbformat.NotebookNode) 
     assert params.metadata.get("tags") == ["parameters"]
     tree = ast.parse(params.source)
     names = [n.targets[0].id for n in tree.body]
-    assert names == ["data_path", "codebook_path", "lang", "cutoff", "include_free_text"]
+    assert names == [
+        "data_path",
+        "codebook_path",
+        "claims_path",
+        "lang",
+        "cutoff",
+        "include_free_text",
+    ]
     assert all(
         isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant) for n in tree.body
     )  # literals only

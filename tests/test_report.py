@@ -15,7 +15,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 import cmmc_analysis
 from cmmc_analysis import paths
 from cmmc_analysis.cli import main
-from cmmc_analysis.errors import PrivacyLeakError, ReportError
+from cmmc_analysis.errors import CodebookError, PrivacyLeakError, ReportError
 from cmmc_analysis.report.build import (
     build_report,
     execute_notebook,
@@ -273,7 +273,7 @@ def test_success_replaces_the_old_report_and_respects_no_code(tmp_path: Path) ->
 
 
 def test_bad_parameters_are_refused_before_running(tmp_path: Path) -> None:
-    with pytest.raises(ReportError, match="parameter lang: unknown language 'fr'"):
+    with pytest.raises(CodebookError, match=r"report language 'fr': the codebook has texts in"):
         build_report(out=tmp_path / "r", lang="fr")
     with pytest.raises(ReportError, match=r"missing\.csv: parameter data: file not found"):
         build_report(out=tmp_path / "r", data=tmp_path / "missing.csv")

@@ -437,8 +437,11 @@ def evaluate_cuts(
     pandas.DataFrame
         The columns of :func:`evaluate_claims`; ``cut`` holds the cut-off's label for
         the interim rows and ``"final"`` for the rest. Each cut is its own family.
+        A codebook without cut-offs (and no ``cutoff``) gives the final rows only.
     """
     claims = claims or load_claims(codebook=survey.codebook)
+    if cutoff is None and survey.codebook.default_cutoff is None:  # no interim: final only
+        return evaluate_claims(survey, claims, lang=lang, cut=FINAL)
     interim = survey.cut(cutoff)
     return pd.concat(
         [

@@ -18,7 +18,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,10 +44,21 @@ class Claim:
     comparison: Mapping[str, Any]
     where: Mapping[str, Sequence[str]] | None = None
     cuts: tuple[str, ...] | None = None
+    title: Mapping[str, str] | None = None
 
     def text(self, lang: str) -> str:
         """The statement in ``lang`` (falls back to the first language given)."""
         return self.statement.get(lang) or next(iter(self.statement.values()))
+
+    def heading(self, lang: str) -> str:
+        """The claim's ``title`` in ``lang`` (a section heading), else its id and statement.
+
+        >>> load_claims().get("S9").heading("en")
+        'Technology adoption (S9)'
+        """
+        if self.title:
+            return self.title.get(lang) or next(iter(self.title.values()))
+        return f"{self.id}: {self.text(lang)}"
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,8 @@ class ClaimSet:
     correction: str = "holm"
     min_n: int = 30
     path: Path | None = None
+    #: the survey's wording for the findings page: text key -> {lang: text}
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def get(self, claim_id: str) -> Claim:
         """The claim ``claim_id``."""
@@ -117,7 +130,9 @@ def parse_claims(doc: Any, *, codebook: Codebook, path: str | Path | None = None
             c.comparison.model_dump(exclude_unset=True),
             {k: list(v) for k, v in c.where.items()} if c.where is not None else None,
             tuple(c.cuts) if c.cuts else None,
+            dict(c.title) if c.title else None,
         )
         for c in model.claims
     )
-    return ClaimSet(claims, path=path, **model.defaults.model_dump())
+    texts = {key: dict(label) for key, label in (model.texts or {}).items()}
+    return ClaimSet(claims, path=path, texts=texts, **model.defaults.model_dump())

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import ReportError
 
-__all__ = ["LANGUAGES", "STRINGS", "check_lang", "t", "text_or"]
+__all__ = ["LANGUAGES", "STRINGS", "check_lang", "t", "text_or", "use_survey_texts"]
 
 #: The languages a report can be written in.
 LANGUAGES = ("it", "en")
@@ -76,6 +76,9 @@ def t(key: str, lang: str, /, **values: Any) -> str:
     'n = 1,234'
     """
     table = STRINGS[check_lang(lang)]
+    own = _SURVEY_TEXTS.get(key, {}).get(lang)
+    if own is not None:
+        return own.format(**values) if values else own
     if key not in table:
         import difflib
 
@@ -94,4 +97,63 @@ def text_or(key: str, lang: str, default: str) -> str:
     >>> text_or("col.p_adjusted", "en", "p_adjusted"), text_or("col.xyz", "en", "xyz")
     ('p adjusted', 'xyz')
     """
-    return STRINGS[check_lang(lang)].get(key, default)
+    own = _SURVEY_TEXTS.get(key, {}).get(lang)
+    return own if own is not None else STRINGS[check_lang(lang)].get(key, default)
+
+
+#: The survey's own wording, key -> {lang: text}; see :func:`use_survey_texts`.
+_SURVEY_TEXTS: dict[str, dict[str, str]] = {}
+
+
+def use_survey_texts(*sources: Any) -> None:
+    """Let a survey's own wording replace the generic strings of the same key.
+
+    The package's strings are generic; what is specific to one survey (the
+    publication whose findings are checked, its date, the reading of "interim")
+    lives in the survey's files: the codebook's ``survey.texts`` and the claims
+    file's ``texts``. Call this once per notebook (or report) with the codebook and
+    the claim set (None is skipped); later sources win. Each call replaces what an
+    earlier call set; ``use_survey_texts()`` goes back to the generic strings.
+
+    Raises
+    ------
+    ReportError
+        A text key that the package does not know (naming the file and the closest
+        keys), or a text using a ``{placeholder}`` the generic one does not have.
+
+    Examples
+    --------
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> use_survey_texts(load_codebook())
+    >>> t("change.settled at the interim", "en")
+    'settled on 18 March already'
+    >>> use_survey_texts()
+    >>> t("change.settled at the interim", "en")
+    'settled at the interim already'
+    """
+    import difflib
+    import string
+
+    def fields(text: str) -> set[str]:
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    merged: dict[str, dict[str, str]] = {}
+    for source in sources:
+        if source is None:
+            continue
+        texts = source.survey_texts() if hasattr(source, "survey_texts") else source.texts
+        name = getattr(getattr(source, "path", None), "name", None) or "survey texts"
+        for key, by_lang in texts.items():
+            if key not in STRINGS["en"]:
+                close = difflib.get_close_matches(key, list(STRINGS["en"]), n=3)
+                raise ReportError(f"{name}: unknown text key {key!r}; closest: {close}")
+            for lang, text in by_lang.items():
+                extra = fields(text) - fields(STRINGS["en"][key])
+                if extra:
+                    raise ReportError(
+                        f"{name}: text {key!r} ({lang}) uses placeholders {sorted(extra)}; "
+                        f"expected only {sorted(fields(STRINGS['en'][key]))}"
+                    )
+            merged.setdefault(key, {}).update(by_lang)
+    _SURVEY_TEXTS.clear()
+    _SURVEY_TEXTS.update(merged)

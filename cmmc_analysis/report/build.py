@@ -53,6 +53,7 @@ __all__ = [
     "build_report",
     "batteries",
     "battery_title",
+    "notebook_title",
 ]
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -106,6 +107,35 @@ def inject_parameters(nb: Any, parameters: Mapping[str, Any]) -> Any:
     )
     nb.cells.insert(at, cell)
     return nb
+
+
+_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
+
+
+def notebook_title(nb: Any) -> str | None:
+    """The first level-1 heading a reader sees in a notebook, or None.
+
+    Markdown cells and the Markdown outputs of code cells count (cells tagged
+    ``report-hide`` do not), so a notebook titled by ``Markdown("# " + t(...))`` in
+    the report's language and one with a plain ``# My analysis`` cell are titled alike.
+
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Extra *view*")])
+    >>> notebook_title(nb)
+    'Extra view'
+    """
+    for cell in nb.cells:
+        if HIDE_TAG in cell.metadata.get("tags", []):
+            continue
+        texts = [cell.source] if cell.cell_type == "markdown" else []
+        for out in cell.get("outputs", []):
+            texts.append(out.get("data", {}).get("text/markdown", ""))
+        for text in texts:
+            text = "".join(text) if isinstance(text, list) else text
+            found = _HEADING.search(text)
+            if found:
+                return re.sub(r"[*_`]", "", found.group(1)).strip() or None
+    return None
 
 
 def batteries(codebook: Any) -> dict[str, list[str]]:
@@ -373,7 +403,8 @@ def build_report(
     *,
     data: str | Path | None = None,
     codebook: str | Path | None = None,
-    lang: str = "it",
+    claims: str | Path | None = None,
+    lang: str | None = None,
     cutoff: str | None = None,
     out: str | Path = paths.REPORTS_DIR,
     code: bool = True,
@@ -393,8 +424,12 @@ def build_report(
         The raw export (CSV or XLSX); default: the bundled simulated export.
     codebook
         The codebook YAML; default: the bundled one.
+    claims
+        The claims YAML; default: the file the codebook names (``survey.claims``),
+        else none (the findings page then shows the main results, no claims).
     lang
-        Report language, ``"it"`` (default) or ``"en"``.
+        Report language, one of the codebook's languages (default: its source
+        language); a language the codebook has no texts in is refused.
     cutoff
         Interim cut-off: a cut-off name of the codebook or a date-time
         (default: the codebook's default cut-off).
@@ -413,8 +448,9 @@ def build_report(
     progress
         Called with one line per event (which notebook, elapsed seconds).
     notebooks_dir
-        Where the notebooks are (default ``paths.NOTEBOOKS_DIR``); they run with this
-        folder as working folder.
+        Where the notebooks are (default ``paths.NOTEBOOKS_DIR``): every numbered
+        notebook (``NN_name.ipynb``) in it is built, in order, and titled on the index
+        by its first heading. They run with this folder as working folder.
     timeout
         Seconds a single cell may run.
 
@@ -430,12 +466,12 @@ def build_report(
         or the leak check found personal data (:class:`PrivacyLeakError`); ``out`` is
         then left as it was.
     """
-    check_lang(lang)
     if not (code or no_code):
         raise ReportError(
             "parameters code and no_code: both False, nothing to build; expected at least one True"
         )
     inputs = _inputs(data, codebook)
+    lang, claims_path = _survey_options(inputs, lang, claims)
     notebooks_dir = Path(notebooks_dir if notebooks_dir is not None else paths.NOTEBOOKS_DIR)
     notebooks = find_notebooks(notebooks_dir)
     out = Path(out).resolve()
@@ -443,6 +479,7 @@ def build_report(
     params = {
         "data_path": str(inputs.data) if inputs.data is not None else None,
         "codebook_path": str(inputs.codebook) if codebook is not None else None,
+        "claims_path": claims_path,
         "lang": lang,
         "cutoff": cutoff,
         "include_free_text": include_free_text,
@@ -459,7 +496,7 @@ def build_report(
         )
     )
     context = _index_context(
-        inputs, lang=lang, cutoff=cutoff, notebooks=notebooks, code=code, no_code=no_code
+        inputs, lang=lang, cutoff=cutoff, executed=executed, code=code, no_code=no_code
     )
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
     try:
@@ -493,6 +530,24 @@ def build_report(
     return out
 
 
+def _survey_options(
+    inputs: _Inputs, lang: str | None, claims: str | Path | None
+) -> tuple[str, str | None]:
+    """The report language (checked against the codebook) and the claims file to pass."""
+    from ..claims.locate import claims_file
+    from ..codebook import load_codebook
+
+    cb = load_codebook(inputs.codebook)
+    lang = check_lang(cb.report_language(lang))
+    chosen = claims_file(cb, claims)  # a missing file is refused before any notebook runs
+    return lang, str(chosen.resolve()) if claims is not None and chosen is not None else None
+
+
+def _survey_text(cb: Any, key: str, lang: str) -> str:
+    """The survey's own text for ``key`` (codebook ``survey.texts``), else the generic one."""
+    return cb.survey_texts().get(key, {}).get(lang) or t(key, lang)
+
+
 def _cutoff_text(cb: Any, cutoff: str | None) -> str:
     name = cutoff if cutoff is not None else cb.default_cutoff
     if name in cb.cutoffs:
@@ -505,7 +560,7 @@ def _index_context(
     *,
     lang: str,
     cutoff: str | None,
-    notebooks: Sequence[Path],
+    executed: Mapping[str, Any],
     code: bool,
     no_code: bool,
 ) -> dict[str, Any]:
@@ -516,20 +571,19 @@ def _index_context(
     survey = cb.title(lang)
     simulated = inputs.data is None or inputs.data_file.resolve() == paths.DEFAULT_EXPORT.resolve()
     pages = []
-    for nb in notebooks:
-        title = t(f"title.{nb.stem}", lang) if f"title.{nb.stem}" in _strings(lang) else nb.stem
+    for stem, nb in executed.items():
         pages.append(
             {
-                "stem": nb.stem,
-                "title": title,
-                "shared": f"{nb.stem}.html" if no_code else None,
-                "code": f"{nb.stem}-code.html" if code else None,
+                "stem": stem,
+                "title": notebook_title(nb) or stem,
+                "shared": f"{stem}.html" if no_code else None,
+                "code": f"{stem}-code.html" if code else None,
             }
         )
     versions = package_versions()
     return {
         "lang": lang,
-        "t": lambda key, **kw: t(key, lang, **kw),
+        "t": lambda key, **kw: _survey_text(cb, key, lang) if not kw else t(key, lang, **kw),
         "survey": survey,
         "date": now.strftime("%Y-%m-%d %H:%M %Z").strip(),
         "date_iso": now.isoformat(timespec="seconds"),
@@ -539,15 +593,10 @@ def _index_context(
         "version": __version__,
         "cutoff": _cutoff_text(cb, cutoff),
         "simulated": simulated,
+        "simulated_text": _survey_text(cb, "report.simulated", lang),
         "versions": versions,
         "pages": pages,
     }
-
-
-def _strings(lang: str) -> Mapping[str, str]:
-    from ..display.i18n import STRINGS
-
-    return STRINGS[lang]
 
 
 def _write_pages(
@@ -563,7 +612,7 @@ def _write_pages(
         "survey": context["survey"],
         "date": context["date"],
         "simulated": context["simulated"],
-        "simulated_text": t("report.simulated", lang),
+        "simulated_text": context["simulated_text"],
         "index_label": t("report.index_title", lang),
     }
     files = []

@@ -146,6 +146,9 @@ class ClaimDoc(Strict):
     cuts: Annotated[list[str], expect("a list of cut names")] | None = Field(
         None, description="evaluate only on these cuts (final or a codebook cut-off)"
     )
+    title: Annotated[dict[str, str], expect("a mapping language -> text")] | None = Field(
+        None, description="a section heading for the claim (descriptive claims get a section)"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -167,6 +170,8 @@ class ClaimDoc(Strict):
         missing = [lang for lang in cb.languages if not self.statement.get(lang)]
         if missing:
             raise problem(f"expected a text in each language {list(cb.languages)}", "statement")
+        if self.title is not None and any(not self.title.get(lang) for lang in cb.languages):
+            raise problem(f"expected a text in each language {list(cb.languages)}", "title")
         if self.items is None and self.item is None:
             raise problem("expected `item: ID` or `items: [ID, ...]`", "item")
         for item in self.item_ids:
@@ -296,6 +301,13 @@ class ClaimsDoc(Strict):
     what = "a mapping with a `claims:` list"
 
     defaults: DefaultsDoc = Field(DefaultsDoc(), description="family-wide options")
+    texts: (
+        Annotated[dict[str, dict[str, str]], expect("a mapping text key -> {language: text}")]
+        | None
+    ) = Field(
+        None,
+        description="the survey's wording for generic texts of the findings page (nb04.intro, ...)",
+    )
     claims: Annotated[list[ClaimDoc], BeforeValidator(_claims)] = Field(
         description="the claims, each with a unique id"
     )
@@ -306,6 +318,16 @@ class ClaimsDoc(Strict):
         if isinstance(data, Mapping) and data.get("defaults", 0) is None:
             data = {k: v for k, v in data.items() if k != "defaults"}
         return data
+
+    @model_validator(mode="after")
+    def _texts_in_every_language(self, info: ValidationInfo) -> ClaimsDoc:
+        cb: Codebook | None = context(info, "codebook")
+        for key, texts in (self.texts or {}).items():
+            if cb is not None and any(not texts.get(lang) for lang in cb.languages):
+                raise problem(
+                    f"expected a text in each language {list(cb.languages)}", "texts", key
+                )
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> ClaimsDoc:
