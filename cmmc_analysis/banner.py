@@ -58,13 +58,13 @@ from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 from .codebook import Codebook
 from .errors import SurveyDataError
 from .privacy.disclosure import suppress_small_cells
+from .significance.multitest import CORRECTIONS, adjust_pvalues
 from .survey import Survey
 from .weights import measure_values, resolve_weights
 
 __all__ = ["Banner", "banner"]
 
 STATS = ("levels", "top2", "mean")
-CORRECTIONS = ("holm", "fdr_bh", "bonferroni", "none")
 TOTAL = "Total"
 
 #: Result columns of this module that are not in :data:`cmmc_analysis.columns.COLUMNS`.
@@ -167,7 +167,7 @@ def banner(
     alpha
         Significance level of the letters.
     correction
-        ``"holm"``, ``"fdr_bh"``, ``"bonferroni"`` or ``"none"``, over the column pairs
+        ``"holm"``, ``"bh"``, ``"bonferroni"`` or ``"none"``, over the column pairs
         of one row and segment.
     min_base
         Groups with fewer valid answers are flagged ``low_base``: not tested, and
@@ -362,7 +362,9 @@ def _finish_tests(rows: list[dict], correction: str) -> pd.DataFrame:
         tests.loc[share, "statistic"] = z
         tests.loc[share, "p_value"] = p
         tests.loc[share, "method"] = "two-proportion z-test (pooled)"
-    tests["p_adjusted"] = adjust_within(tests["p_value"], tests["family"], correction)
+    tests["p_adjusted"] = adjust_pvalues(
+        tests["p_value"], correction=correction, family=tests["family"]
+    )
     tests["correction"] = correction
     return tests[_TEST_COLUMNS]
 
@@ -394,37 +396,6 @@ def _welch(a, b, weighted):
     db = DescrStatsW(xb, weights=wb * wb.sum() / (wb**2).sum())
     t, p, _ = CompareMeans(da, db).ttest_ind(usevar="unequal")
     return float(t), float(p), "Welch t-test (weighted, effective n)"
-
-
-def adjust_within(p: pd.Series, family: pd.Series, correction: str) -> np.ndarray:
-    """Holm, Benjamini-Hochberg or Bonferroni adjustment within each family, vectorised.
-
-    Gives the same values as ``statsmodels.stats.multitest.multipletests`` called once
-    per family (checked in the tests). It is written out because ``multipletests``
-    calls ``gc.collect()`` on every Holm call: 0.4 s each with a large heap, minutes
-    for a banner of a few hundred rows.
-
-    >>> adjust_within(pd.Series([0.01, 0.04, 0.03, 0.5]), pd.Series(list("aaab")), "holm")
-    array([0.03, 0.06, 0.06, 0.5 ])
-    """
-    df = pd.DataFrame({"p": p.to_numpy(dtype=float), "f": family.to_numpy()})
-    if correction == "none" or df.empty:
-        return df["p"].to_numpy()
-    ok = df["p"].notna()
-    d = df[ok].sort_values(["f", "p"], kind="stable")
-    m = d.groupby("f")["p"].transform("size").to_numpy()
-    rank = d.groupby("f").cumcount().to_numpy()
-    if correction == "bonferroni":
-        adj = d["p"].to_numpy() * m
-    elif correction == "holm":
-        raw = pd.Series(d["p"].to_numpy() * (m - rank), index=d.index)
-        adj = raw.groupby(d["f"]).cummax().to_numpy()
-    else:  # fdr_bh: p * m / (rank + 1), running minimum from the largest p down
-        raw = pd.Series(d["p"].to_numpy() * m / (rank + 1), index=d.index)
-        adj = raw[::-1].groupby(d["f"][::-1]).cummin()[::-1].to_numpy()
-    out = np.full(len(df), np.nan)
-    out[d.index.to_numpy()] = np.minimum(adj, 1.0)
-    return out
 
 
 def _attach_letters(table: pd.DataFrame, tests: pd.DataFrame, *, alpha: float) -> pd.DataFrame:

@@ -49,7 +49,7 @@ COLUMNS: dict[str, str] = {
     "df": "degrees of freedom of the test, where it has them",
     "p_value": "unadjusted p-value of the test in `method`",
     "p_adjusted": "p-value adjusted for multiplicity over the declared family (see `correction`, `family`)",
-    "correction": "multiplicity correction (holm, fdr_bh, none)",
+    "correction": "multiplicity correction (holm, bh, bonferroni, none)",
     "family": "the family of tests the correction was applied over",
     "effect_size": "effect size (see `effect_size_name`)",
     "effect_size_name": "which effect size: r (matched-pairs rank-biserial), epsilon2, W, cramers_v, ...",

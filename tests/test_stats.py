@@ -20,17 +20,10 @@ from cmmc_analysis.significance import (
     adjust_pvalues,
     battery_ranking,
     compare_groups,
-    compare_nominal,
-    compare_ordinal,
     dunn_posthoc,
     friedman,
     pairwise_battery,
     share_test,
-    survey_battery_ranking,
-    survey_dunn_posthoc,
-    survey_friedman,
-    survey_share_test,
-    survey_vs_neutral,
     vs_neutral,
 )
 from cmmc_analysis.survey import Survey
@@ -52,6 +45,21 @@ ROUNDING_TIMES = np.array(
 )  # fmt: skip
 
 ALLOWED = EXTRA_COLUMNS
+
+
+def compare_ordinal(values, groups, **options) -> pd.DataFrame:
+    """compare_groups on a DataFrame of values and group labels, as an ordinal item."""
+    frame = pd.DataFrame({"v": values, "g": groups})
+    return compare_groups(frame, "v", "g", kind="ordinal", **options)
+
+
+def compare_nominal(values, groups, **options) -> pd.DataFrame:
+    frame = pd.DataFrame({"v": values, "g": groups})
+    return compare_groups(frame, "v", "g", kind="nominal", **options)
+
+
+def dunn(values, groups, **options) -> pd.DataFrame:
+    return dunn_posthoc(pd.DataFrame({"v": values, "g": groups}), "v", "g", **options)
 
 
 def _grouped(samples: dict[str, list[float]]) -> tuple[pd.Series, pd.Series]:
@@ -179,7 +187,9 @@ def test_friedman_matches_r_rounding_times():
 def test_binomial_matches_r_binom_test():
     # R ?binom.test: binom.test(682, 925, p = 0.75) -> p-value = 0.3825,
     # 95 percent confidence interval: 0.7076683 0.7654066
-    row = share_test(682, 925, threshold=0.75, alternative="two-sided", ci_method="exact").iloc[0]
+    row = share_test(
+        count=682, n=925, threshold=0.75, alternative="two-sided", ci_method="exact"
+    ).iloc[0]
     assert row["p_value"] == pytest.approx(0.3825, abs=5e-5)
     assert row["ci_low"] == pytest.approx(0.7076683, abs=5e-8)
     assert row["ci_high"] == pytest.approx(0.7654066, abs=5e-8)
@@ -191,7 +201,7 @@ def test_wilson_interval_by_formula():
     p = k / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    row = share_test(k, n, threshold=0.5).iloc[0]
+    row = share_test(count=k, n=n, threshold=0.5).iloc[0]
     assert (row["ci_low"], row["ci_high"]) == pytest.approx((centre - half, centre + half))
     assert row["ci_low"] == pytest.approx(0.1812, abs=5e-5)  # FIELD_NOTES: (0.1812, 0.5671)
     # one-sided 'greater' p by hand: P(X >= 7 | n = 20, p = 0.5)
@@ -204,8 +214,8 @@ def test_holm_and_bh_by_hand():
     # Holm: sorted 0.005*4, 0.01*3, 0.03*2, 0.04*1 -> 0.02, 0.03, 0.06, max(0.06, 0.04)
     assert adjust_pvalues(p) == pytest.approx([0.03, 0.06, 0.06, 0.02])
     # BH (R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "BH") = 0.02 0.04 0.04 0.02)
-    assert adjust_pvalues(p, method="fdr_bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
-    assert adjust_pvalues(p, method="none") == pytest.approx(p)
+    assert adjust_pvalues(p, correction="bh") == pytest.approx([0.02, 0.04, 0.04, 0.02])
+    assert adjust_pvalues(p, correction="none") == pytest.approx(p)
 
 
 def test_holm_agrees_with_statsmodels():
@@ -227,7 +237,7 @@ def test_chi_square_and_cramers_v_match_r_example():
     assert res["p_value"].iloc[0] == pytest.approx(2.954e-07, rel=1e-3)
     # Cramér's V by hand: sqrt(X2 / (N (min(r, c) - 1)))
     assert res["effect_size"].iloc[0] == pytest.approx(np.sqrt(res["statistic"].iloc[0] / 2757))
-    assert res["method"].iloc[0] == "chi-square test of independence"
+    assert res["method"].iloc[0].startswith("chi-square test of independence; ")
 
 
 def test_fisher_2x2_by_hand():
@@ -252,7 +262,7 @@ def test_fisher_rxc_monte_carlo_near_r_exact_value():
 
 def test_dunn_against_hand_oracle():
     samples = {"a": [1, 2, 2, 3, 3, 4], "b": [4, 4, 5, 5, 5, 3], "c": [2, 3, 3, 4, 1]}
-    res = dunn_posthoc(*_grouped(samples), min_n=5, correction="none")
+    res = dunn(*_grouped(samples), min_n=5, correction="none")
     # oracle: Dunn (1964) z = (Ri - Rj) / sqrt((N(N+1)/12 - sum(t^3 - t)/(12(N-1))) (1/ni + 1/nj))
     allv = np.concatenate([samples[g] for g in "abc"])
     ranks = rankdata(allv)
@@ -268,7 +278,7 @@ def test_dunn_against_hand_oracle():
         )
         assert row["statistic"] == pytest.approx(z, rel=1e-6)
         assert row["p_value"] == pytest.approx(2 * norm.sf(abs(z)), rel=1e-9)
-    holm = dunn_posthoc(*_grouped(samples), min_n=5)
+    holm = dunn(*_grouped(samples), min_n=5)
     assert holm["p_adjusted"].to_numpy() == pytest.approx(adjust_pvalues(res["p_value"]))
 
 
@@ -307,12 +317,12 @@ def test_survey_layer_uses_scale_midpoint_and_levels():
     s = _survey(
         {"cust_training": [4, 4, 5, 3, 2, 4, 0, 5], "digital_use": [4, 5, 3, 3, 5, 0, 1, 4]}
     )
-    row = survey_vs_neutral(s, ["cust_training"]).iloc[0]
+    row = vs_neutral(s, ["cust_training"]).iloc[0]
     assert row["threshold"] == 3.0 and row["n"] == 7 and row["n_above"] == 5
-    share = survey_share_test(s, "digital_use", levels="top2", threshold=0.5).iloc[0]
+    share = share_test(s, "digital_use", levels="top2", threshold=0.5).iloc[0]
     assert (share["count"], share["n"]) == (4, 7)  # missing excluded from the base
     assert share["level"] == "Aumentato + Molto aumentato"
-    named = survey_share_test(s, "digital_use", levels=["Molto aumentato"], threshold=0.5)
+    named = share_test(s, "digital_use", levels=["Molto aumentato"], threshold=0.5)
     assert named["count"].iloc[0] == 2
 
 
@@ -330,7 +340,7 @@ def test_compare_groups_family_and_small_groups():
         adjust_pvalues(p)
     )
     assert res.loc[res["group"] == "1000 e oltre", "direction"].item() == "above"
-    dunn = survey_dunn_posthoc(s, "org_models", "size", min_n=2)
+    dunn = dunn_posthoc(s, "org_models", "size", min_n=2)
     assert len(dunn) == 3
 
 
@@ -344,12 +354,12 @@ def test_survey_battery_on_grid_id():
     cols["effect_continuity"] = rng.integers(4, 6, n)
     cols["effect_costs"][:3] = 0  # three missing answers: complete cases drop them
     s = _survey(cols)
-    res = survey_battery_ranking(s, "effects")
+    res = battery_ranking(s, "effects")
     assert set(res["item"][:2]) == {"effect_worklife", "effect_continuity"}
     assert res["above_all_others"].sum() == 2
     assert (res["n"] == n - 3).all()
     assert res["note"].iloc[0] == f"complete cases across the 9 items: {n - 3} of {n} rows"
-    assert survey_friedman(s, "effects")["n"].iloc[0] == n - 3
+    assert friedman(s, "effects")["n"].iloc[0] == n - 3
 
 
 def test_every_result_uses_the_vocabulary():
@@ -357,10 +367,10 @@ def test_every_result_uses_the_vocabulary():
     values, groups = _grouped({"x": [1, 2, 3, 4], "y": [3, 4, 5, 5]})
     tables = [
         vs_neutral(codes, midpoint=3),
-        share_test(3, 5, threshold=0.5),
+        share_test(count=3, n=5, threshold=0.5),
         compare_ordinal(values, groups, min_n=2),
         compare_nominal(values.astype(str), groups, min_n=2),
-        dunn_posthoc(values, groups, min_n=2),
+        dunn(values, groups, min_n=2),
         friedman(codes),
         pairwise_battery(codes),
         battery_ranking(codes, top=1),
@@ -375,21 +385,21 @@ def test_every_result_uses_the_vocabulary():
 def test_errors_name_the_parameter():
     with pytest.raises(
         SurveyDataError,
-        match=r"^column a: parameter codes: expected numeric codes, found dtype str$",
+        match=r"^column a: parameter data: expected numeric codes, found dtype str$",
     ):
         vs_neutral(pd.DataFrame({"a": ["x", "y"]}), midpoint=3)
     with pytest.raises(
         SurveyDataError,
-        match="parameter method: found 'bonferroni', expected one of holm, fdr_bh, none",
+        match="parameter correction: found 'fdr_bh', expected one of holm, bh, bonferroni, none",
     ):
-        adjust_pvalues([0.1], method="bonferroni")
+        adjust_pvalues([0.1], correction="fdr_bh")
     with pytest.raises(SurveyDataError, match="parameter threshold: found 1.5"):
-        share_test(3, 10, threshold=1.5)
+        share_test(count=3, n=10, threshold=1.5)
     s = _survey({"digital_use": [4, 5, 3]})
     with pytest.raises(
         SurveyDataError, match=r"column digital_use: parameter levels: found \['Aumentatissimo'\]"
     ):
-        survey_share_test(s, "digital_use", levels=["Aumentatissimo"], threshold=0.5)
+        share_test(s, "digital_use", levels=["Aumentatissimo"], threshold=0.5)
     with pytest.raises(SurveyDataError, match="parameter top: found 3"):
         battery_ranking(pd.DataFrame({"a": [1, 2], "b": [2, 3], "c": [1, 1]}), top=3)
 
@@ -471,13 +481,13 @@ def bundled():
 
 def test_bundled_data_shows_the_calibrated_patterns(bundled):
     items = ["cust_awareness", "cust_training", "cust_capability"]
-    res = survey_vs_neutral(bundled, items).set_index("item")
+    res = vs_neutral(bundled, items).set_index("item")
     assert res.loc["cust_awareness", "p_adjusted"] > 0.05  # S3: not significant
     for item in ("cust_training", "cust_capability"):  # S4, S5: significantly above
         assert res.loc[item, "p_adjusted"] < 0.05
         assert res.loc[item, "direction"] == "above"
-    ranking = survey_battery_ranking(bundled, "effects")  # S7
+    ranking = battery_ranking(bundled, "effects")  # S7
     assert set(ranking["item"][:2]) == {"effect_worklife", "effect_continuity"}
     assert ranking["above_all_others"].sum() == 2
-    share = survey_share_test(bundled, "digital_use", levels="top2", threshold=0.8)  # S2
+    share = share_test(bundled, "digital_use", levels="top2", threshold=0.8)  # S2
     assert share["p_value"].iloc[0] < 0.05

@@ -97,46 +97,52 @@ class _Estimate:
     p_less: Callable[[float], float] = field(repr=False)
 
 
-def _values(survey: Survey, claim: Claim) -> pd.Series:
-    item = claim.items[0]
+def _restricted(survey: Survey, claim: Claim) -> Survey:
+    """The survey restricted to the respondents the claim's ``where`` keeps."""
+    if not claim.where:
+        return survey
     data = survey.data
     keep = np.ones(len(data), dtype=bool)
-    for other, labels in (claim.where or {}).items():
+    for other, labels in claim.where.items():
         keep &= data[other].isin(list(labels)).to_numpy(dtype=bool, na_value=False)
+    missing = survey.missing[keep] if len(survey.missing) == len(data) else survey.missing
+    return replace(survey, data=data[keep], missing=missing)
+
+
+def _values(survey: Survey, claim: Claim) -> pd.Series:
+    item = claim.items[0]
     if survey.codebook.item(item).type == "scale":
-        col = survey.codes([item])[item]
-    else:
-        col = data[item]
-    return col[keep]
+        return survey.codes([item])[item]
+    return survey.data[item]
 
 
 def _share(survey: Survey, claim: Claim, ci_level: float) -> _Estimate:
-    from scipy.stats import binomtest
-    from statsmodels.stats.proportion import proportion_confint
+    from ..significance import share_test
 
     item = claim.items[0]
-    col = survey.data[item]
     levels = claim.statistic["levels"]
-    labels = survey.codebook.labels(item)
-    if levels == "top2":
-        levels = labels[-2:]
-    elif levels == "bottom2":
-        levels = labels[:2]
-    valid = col.notna().to_numpy()
-    n = int(valid.sum())
-    k = int(col.isin(list(levels)).to_numpy(dtype=bool, na_value=False).sum())
-    lo, hi = (
-        proportion_confint(k, n, alpha=1 - ci_level, method="wilson") if n else (np.nan, np.nan)
-    )
+
+    def test(threshold: float, alternative: str) -> pd.Series:
+        return share_test(
+            survey,
+            item,
+            levels=levels,
+            threshold=threshold,
+            alternative=alternative,
+            ci_level=ci_level,
+        ).iloc[0]
+
+    row = test(0.5, "greater")
+    n = int(row["n"])
     return _Estimate(
         n,
-        k / n if n else np.nan,
-        float(lo),
-        float(hi),
+        float(row["estimate"]),
+        float(row["ci_low"]),
+        float(row["ci_high"]),
         "wilson",
-        f"exact binomial test of the share of {' / '.join(levels)}",
-        lambda v: binomtest(k, n, v, alternative="greater").pvalue if n else np.nan,
-        lambda v: binomtest(k, n, v, alternative="less").pvalue if n else np.nan,
+        f"exact binomial test of the share of {row['level'].replace(' + ', ' / ')}",
+        lambda v: test(v, "greater")["p_value"] if n else np.nan,
+        lambda v: test(v, "less")["p_value"] if n else np.nan,
     )
 
 
@@ -162,26 +168,27 @@ def _mean(survey: Survey, claim: Claim, ci_level: float) -> _Estimate:
 
 
 def _quantile(survey: Survey, claim: Claim, ci_level: float) -> _Estimate:
-    from scipy.stats import binom, binomtest
+    from ..significance import quantile_test
 
     q = float(claim.statistic["q"])
-    x = np.sort(_values(survey, claim).dropna().to_numpy(dtype=float))
-    n = len(x)
+    x = _values(survey, claim).to_numpy(dtype=float)
+    row = quantile_test(x, q=q, ci_level=ci_level).iloc[0]
+    n = int(row["n"])
     if n == 0:
         return _Estimate(0, np.nan, np.nan, np.nan, "order statistics", "", _nan, _nan)
-    a = (1 - ci_level) / 2
-    lo_idx = int(max(binom.ppf(a, n, q) - 1, 0))
-    hi_idx = int(min(binom.ppf(1 - a, n, q), n - 1))
-    # H1: quantile > v  <=>  P(X <= v) < q ; H1: quantile < v  <=>  P(X >= v) < 1 - q
+
+    def p(v: float, alternative: str) -> float:
+        return float(quantile_test(x, q=q, threshold=v, alternative=alternative)["p_value"].iloc[0])
+
     return _Estimate(
         n,
-        float(np.quantile(x, q)),
-        float(x[lo_idx]),
-        float(x[hi_idx]),
+        float(row["estimate"]),
+        float(row["ci_low"]),
+        float(row["ci_high"]),
         "distribution-free (binomial order statistics)",
-        f"binomial (sign) test of the {q:g}-quantile",
-        lambda v: binomtest(int((x <= v).sum()), n, q, alternative="less").pvalue,
-        lambda v: binomtest(int((x >= v).sum()), n, 1 - q, alternative="less").pvalue,
+        str(row["method"]),
+        lambda v: p(v, "greater"),
+        lambda v: p(v, "less"),
     )
 
 
@@ -216,7 +223,7 @@ def _evaluate_one(survey: Survey, claim: Claim, cs: ClaimSet, lang: str) -> dict
         else None
     )
     lo, hi = region(claim, midpoint=midpoint)
-    est = _STATISTICS[claim.statistic["type"]](survey, claim, cs.ci_level)
+    est = _STATISTICS[claim.statistic["type"]](_restricted(survey, claim), claim, cs.ci_level)
     row |= {
         "threshold": {"below": hi, "about": (lo + hi) / 2, "neutral": midpoint}.get(kind, lo),
         "threshold_low": lo,
@@ -262,12 +269,12 @@ def _evaluate_one(survey: Survey, claim: Claim, cs: ClaimSet, lang: str) -> dict
 
 
 def _evaluate_ranking(survey: Survey, claim: Claim, cs: ClaimSet) -> dict[str, Any]:
-    from ..significance import survey_battery_ranking, survey_pairwise_battery
+    from ..significance import battery_ranking, pairwise_battery
 
     items = list(claim.items)
     out: dict[str, Any] = {"ci_level": cs.ci_level, "threshold": np.nan}
     if claim.comparison["type"] == "describe":
-        ranking = survey_battery_ranking(survey, items, correction=cs.correction, alpha=cs.alpha)
+        ranking = battery_ranking(survey, items, correction=cs.correction, alpha=cs.alpha)
         return out | {
             "n": int(ranking["n"].min()) if len(ranking) else 0,
             "estimate": float(ranking["mean"].iloc[0]),
@@ -283,7 +290,7 @@ def _evaluate_ranking(survey: Survey, claim: Claim, cs: ClaimSet) -> dict[str, A
     codes = survey.codes(items)
     means = codes.mean().sort_values(ascending=False, kind="stable")
     order = list(means.index)
-    pairs = survey_pairwise_battery(
+    pairs = pairwise_battery(
         survey,
         items,
         correction=cs.correction,
@@ -405,7 +412,7 @@ def evaluate_claims(
     ]
     table = pd.DataFrame(rows)
     p = table["p_value"].to_numpy(dtype=float)
-    table["p_adjusted"] = adjust_pvalues(p, method=claims.correction)
+    table["p_adjusted"] = adjust_pvalues(p, correction=claims.correction)
     table["correction"] = claims.correction
     table["family"] = f"claims evaluated on the {cut} cut ({int(np.isfinite(p).sum())} tests)"
     tested = table["verdict"].isin(["supported", "not supported"])
@@ -562,15 +569,15 @@ def sensitivity(
 def claim_ranking(survey: Survey, claim: Claim, *, correction: str = "holm") -> pd.DataFrame:
     """The full ranking table behind a ranking claim (S7, S9): one row per item.
 
-    Delegates to :func:`cmmc_analysis.significance.survey_battery_ranking`.
+    Delegates to :func:`cmmc_analysis.significance.battery_ranking`.
     """
-    from ..significance import survey_battery_ranking
+    from ..significance import battery_ranking
 
     if claim.statistic["type"] != "ranking":
         raise ClaimsError(
             f"claim {claim.id} is not a ranking claim (statistic {claim.statistic['type']!r})"
         )
-    return survey_battery_ranking(survey, list(claim.items), correction=correction)
+    return battery_ranking(survey, list(claim.items), correction=correction)
 
 
 def with_options(claims: ClaimSet, **options: Any) -> ClaimSet:

@@ -45,7 +45,7 @@ __all__ = [
 
 STATISTICS = ("share", "mean", "quantile", "ranking")
 COMPARISONS = ("above", "below", "about", "neutral", "between", "top", "describe")
-CORRECTIONS = ("holm", "fdr_bh", "none")
+CORRECTIONS = ("holm", "bh", "bonferroni", "none")  # as significance.multitest.CORRECTIONS
 #: The name of the cut holding every analysed response.
 FINAL = "final"
 
@@ -63,7 +63,7 @@ class DefaultsDoc(Strict):
     ci_level: Annotated[float, Field(gt=0, lt=1), expect("a number in (0, 1)")] = Field(
         0.95, description="level of the intervals"
     )
-    correction: Annotated[Literal[CORRECTIONS], expect("holm, fdr_bh or none")] = Field(  # type: ignore[valid-type]
+    correction: Annotated[Literal[CORRECTIONS], expect("holm, bh, bonferroni or none")] = Field(  # type: ignore[valid-type]
         "holm", description="multiple-testing correction over the family"
     )
     min_n: Annotated[int, Field(ge=1), expect("a positive integer")] = Field(

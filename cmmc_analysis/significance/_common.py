@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ..errors import SurveyDataError
+from ..survey import Survey
 from .multitest import CORRECTIONS, _check_choice, adjust_pvalues  # noqa: F401 (re-used by the test modules)
 
 EXTRA_COLUMNS: dict[str, str] = {
@@ -55,6 +58,57 @@ def _as_codes(codes: pd.DataFrame | pd.Series, parameter: str = "codes") -> pd.D
     return frame.astype(float)
 
 
+def _items_list(items: str | Sequence[str] | None) -> list[str] | None:
+    if items is None:
+        return None
+    return [items] if isinstance(items, str) else list(items)
+
+
+def _codes_of(
+    data: Survey | pd.DataFrame | pd.Series,
+    items: str | Sequence[str] | None = None,
+    *,
+    grids: bool = False,
+) -> pd.DataFrame:
+    """Float codes of ``items`` from a Survey (item-level codes, never reverse-keyed) or a
+    DataFrame / Series of codes (default: every column; every scale item of a Survey).
+
+    With ``grids``, ``items`` may also name a grid (battery) of the survey's codebook.
+    """
+    if isinstance(data, Survey):
+        if grids and isinstance(items, str) and items not in data.codebook.items:
+            if items not in data.codebook.grids:
+                raise SurveyDataError(
+                    f"parameter items: found {items!r}, expected a list of item ids or a grid id "
+                    f"({', '.join(data.codebook.grids)})"
+                )
+            items = data.codebook.grid_items(items)
+        chosen = _items_list(items)
+        if chosen is not None:
+            absent = [i for i in chosen if i not in data.data]
+            if absent:
+                raise SurveyDataError(
+                    f"parameter items: {absent} not in the survey data", column=str(absent[0])
+                )
+        return data.codes(chosen)
+    if isinstance(data, pd.Series):
+        data = data.to_frame()
+    if not isinstance(data, pd.DataFrame):
+        raise SurveyDataError(
+            "parameter data: expected a Survey or a DataFrame of item codes, found "
+            f"{type(data).__name__}"
+        )
+    chosen = _items_list(items)
+    if chosen is not None:
+        absent = [i for i in chosen if i not in data.columns]
+        if absent:
+            raise SurveyDataError(
+                f"parameter items: {absent} are not columns of data", column=str(absent[0])
+            )
+        data = data[chosen]
+    return _as_codes(data, "data")
+
+
 def _direction(x: float) -> str:
     if np.isnan(x):
         return "none"
@@ -62,15 +116,23 @@ def _direction(x: float) -> str:
 
 
 def _signed_rank(
-    d: np.ndarray, *, zero_method: str, alternative: str, continuity: bool
+    d: np.ndarray,
+    *,
+    zero_method: str,
+    alternative: str,
+    continuity: bool,
+    exact: bool | None = None,
 ) -> tuple[float, float, float, str]:
     """Wilcoxon signed-rank on differences ``d``: (V, p, r, how the p-value was computed).
 
     V is the sum of the ranks of the positive differences (R's ``V``); r is the
     matched-pairs rank-biserial correlation (T+ - T-) / (T+ + T-) with the ranks that
-    ``zero_method`` defines. The p-value is exact when there are fewer than 50
-    differences and no ties or zeros (as R's ``wilcox.test``), else the normal
-    approximation with tie correction.
+    ``zero_method`` defines. As R's ``wilcox.test``, the p-value is exact when
+    ``exact`` is None and there are fewer than 50 differences, or ``exact`` is True,
+    and there are no ties and no zeros; otherwise it is the normal approximation with
+    tie correction (and continuity correction when ``continuity``). With
+    ``zero_method="wilcox"`` this is R's test exactly (checked in the tests against
+    R's formula).
     """
     nonzero = d != 0
     if not nonzero.any():
@@ -88,7 +150,9 @@ def _signed_rank(
         t_plus, t_minus = t_plus + half, t_minus + half
     r = (t_plus - t_minus) / (t_plus + t_minus)
     # the tie check sorts the data: only done where the exact distribution is possible
-    if nonzero.all() and d.size < 50 and np.unique(np.abs(used)).size == used.size:
+    n_used = int(nonzero.sum()) if zero_method == "wilcox" else d.size
+    small = n_used < 50 if exact is None else exact
+    if small and nonzero.all() and np.unique(np.abs(used)).size == used.size:
         how, method = "exact distribution", "exact"
     else:
         how = "normal approximation, tie-corrected" + (
@@ -104,4 +168,4 @@ def _signed_rank(
 def _adjust(out: pd.DataFrame, correction: str) -> np.ndarray:
     if out.empty:
         return np.array([], dtype=float)
-    return adjust_pvalues(out["p_value"].to_numpy(dtype=float), method=correction)
+    return adjust_pvalues(out["p_value"].to_numpy(dtype=float), correction=correction)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import combinations
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -17,27 +16,19 @@ from ._common import (
     R_NAME,
     ZERO_METHODS,
     _adjust,
-    _as_codes,
     _check_choice,
+    _codes_of,
     _direction,
     _signed_rank,
 )
 
-__all__ = [
-    "friedman",
-    "pairwise_battery",
-    "battery_ranking",
-    "survey_friedman",
-    "survey_pairwise_battery",
-    "survey_battery_ranking",
-]
+__all__ = ["friedman", "pairwise_battery", "battery_ranking"]
 
 
-def _complete(codes: pd.DataFrame | pd.Series, minimum: int) -> tuple[pd.DataFrame, str]:
-    frame = _as_codes(codes)
+def _complete(frame: pd.DataFrame, minimum: int) -> tuple[pd.DataFrame, str]:
     if frame.shape[1] < minimum:
         raise SurveyDataError(
-            f"parameter codes: found {frame.shape[1]} item columns, expected at least {minimum}"
+            f"parameter items: found {frame.shape[1]} item columns, expected at least {minimum}"
         )
     complete = frame.dropna()
     return (
@@ -46,7 +37,7 @@ def _complete(codes: pd.DataFrame | pd.Series, minimum: int) -> tuple[pd.DataFra
     )
 
 
-def friedman(codes: pd.DataFrame) -> pd.DataFrame:
+def friedman(data: Survey | pd.DataFrame, items: str | Sequence[str] | None = None) -> pd.DataFrame:
     """Do the items of a battery differ in level? Friedman test with Kendall's W.
 
     ``scipy.stats.friedmanchisquare`` on the respondents who answered every item
@@ -55,8 +46,13 @@ def friedman(codes: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    codes
-        One numeric column per item (at least three).
+    data
+        A :class:`~cmmc_analysis.survey.Survey` (item-level codes, never reverse-keyed)
+        or a DataFrame of numeric codes, one column per item.
+    items
+        Item ids, or a grid id of the survey's codebook; default: every scale item of
+        the survey, every column of the DataFrame.
+        At least three items.
 
     Returns
     -------
@@ -72,7 +68,7 @@ def friedman(codes: pd.DataFrame) -> pd.DataFrame:
     >>> float(row["statistic"]), int(row["df"]), float(row["effect_size"])
     (10.0, 2, 1.0)
     """
-    complete, note = _complete(codes, 3)
+    complete, note = _complete(_codes_of(data, items, grids=True), 3)
     n, k = complete.shape
     res = stats.friedmanchisquare(*(complete[c].to_numpy() for c in complete.columns))
     return pd.DataFrame(
@@ -93,7 +89,8 @@ def friedman(codes: pd.DataFrame) -> pd.DataFrame:
 
 
 def pairwise_battery(
-    codes: pd.DataFrame,
+    data: Survey | pd.DataFrame,
+    items: str | Sequence[str] | None = None,
     *,
     correction: str = "holm",
     zero_method: str = "pratt",
@@ -110,8 +107,13 @@ def pairwise_battery(
 
     Parameters
     ----------
-    codes
-        One numeric column per item (at least two).
+    data
+        A :class:`~cmmc_analysis.survey.Survey` (item-level codes, never reverse-keyed)
+        or a DataFrame of numeric codes, one column per item.
+    items
+        Item ids, or a grid id of the survey's codebook; default: every scale item of
+        the survey, every column of the DataFrame.
+        At least two items.
     correction, zero_method, continuity
         As in :func:`vs_neutral`.
     missing
@@ -144,14 +146,14 @@ def pairwise_battery(
     _check_choice(zero_method, ZERO_METHODS, "zero_method")
     _check_choice(missing, ("listwise", "pairwise"), "missing")
     if missing == "pairwise":
-        complete = _as_codes(codes)
+        complete = _codes_of(data, items, grids=True)
         note = "pairwise complete cases"
     else:
-        complete, note = _complete(codes, 2)
+        complete, note = _complete(_codes_of(data, items, grids=True), 2)
     todo = list(combinations(complete.columns, 2)) if pairs is None else list(pairs)
     unknown = sorted({i for pair in todo for i in pair} - set(map(str, complete.columns)))
     if unknown:
-        raise SurveyDataError(f"parameter pairs: items {unknown} are not columns of codes")
+        raise SurveyDataError(f"parameter pairs: items {unknown} are not among the items")
     rows = []
     for a, b in todo:
         both = complete[[a, b]].dropna()
@@ -189,7 +191,8 @@ def pairwise_battery(
 
 
 def battery_ranking(
-    codes: pd.DataFrame,
+    data: Survey | pd.DataFrame,
+    items: str | Sequence[str] | None = None,
     *,
     correction: str = "holm",
     alpha: float = 0.05,
@@ -209,10 +212,15 @@ def battery_ranking(
 
     Parameters
     ----------
-    codes
-        One numeric column per item (at least ``top + 1``).
+    data
+        A :class:`~cmmc_analysis.survey.Survey` (item-level codes, never reverse-keyed)
+        or a DataFrame of numeric codes, one column per item.
+    items
+        Item ids, or a grid id of the survey's codebook; default: every scale item of
+        the survey, every column of the DataFrame.
+        At least ``top + 1`` items.
     correction
-        ``"holm"``, ``"fdr_bh"`` or ``"none"``, over the k (k - 1) / 2 pairs.
+        ``"holm"``, ``"bh"``, ``"bonferroni"`` or ``"none"``, over the k (k - 1) / 2 pairs.
     alpha
         Significance level for ``p_adjusted``.
     top
@@ -236,13 +244,14 @@ def battery_ranking(
     1     2    b   [c]              True
     2     3    c    []             False
     """
-    if not isinstance(top, int | np.integer) or not 1 <= top < _as_codes(codes).shape[1]:
+    frame = _codes_of(data, items, grids=True)
+    if not isinstance(top, int | np.integer) or not 1 <= top < frame.shape[1]:
         raise SurveyDataError(
             f"parameter top: found {top!r}, expected an integer from 1 to the number of items - 1"
         )
     if not 0 < alpha < 1:
         raise SurveyDataError(f"parameter alpha: found {alpha!r}, expected a value in (0, 1)")
-    complete, note = _complete(codes, 2)
+    complete, note = _complete(frame, 2)
     pairs = pairwise_battery(complete, correction=correction, zero_method=zero_method)
     summary = pd.DataFrame(
         {
@@ -278,81 +287,3 @@ def battery_ranking(
     )
     summary["note"] = note
     return summary.drop(columns="position")
-
-
-def _battery_codes(survey: Survey, items: str | Sequence[str]) -> pd.DataFrame:
-    if isinstance(items, str):
-        if items not in survey.codebook.grids:
-            raise SurveyDataError(
-                f"parameter items: found {items!r}, expected a list of item ids or a grid id "
-                f"({', '.join(survey.codebook.grids)})"
-            )
-        items = survey.codebook.grid_items(items)
-    missing = [i for i in items if i not in survey.data]
-    if missing:
-        raise SurveyDataError(f"parameter items: {missing} not in the survey data")
-    return survey.codes(list(items))
-
-
-def survey_friedman(survey: Survey, items: str | Sequence[str]) -> pd.DataFrame:
-    """:func:`friedman` on a battery of a survey (item ids or a grid id), complete cases.
-
-    Examples
-    --------
-    >>> from cmmc_analysis.codebook import load_codebook
-    >>> cb = load_codebook()
-    >>> pts = cb.labels("tech_cloud")
-    >>> data = pd.DataFrame({i: pd.Categorical.from_codes(c, pts, ordered=True) for i, c in
-    ...     {"tech_cloud": [4, 4, 3, 4], "tech_chatbot": [2, 3, 2, 2], "tech_video": [0, 1, 1, -1]}.items()})
-    >>> s = Survey(data=data, missing=pd.DataFrame(), codebook=cb)
-    >>> survey_friedman(s, ["tech_cloud", "tech_chatbot", "tech_video"])[["n", "statistic", "effect_size"]]
-       n  statistic  effect_size
-    0  3        6.0          1.0
-    """
-    return friedman(_battery_codes(survey, items))
-
-
-def survey_pairwise_battery(
-    survey: Survey, items: str | Sequence[str], **options: Any
-) -> pd.DataFrame:
-    """:func:`pairwise_battery` on a battery of a survey (item ids or a grid id).
-
-    Complete cases across the battery; ``options`` as in :func:`pairwise_battery`.
-
-    Examples
-    --------
-    >>> from cmmc_analysis.codebook import load_codebook
-    >>> cb = load_codebook()
-    >>> pts = cb.labels("tech_cloud")
-    >>> data = pd.DataFrame({i: pd.Categorical.from_codes(c, pts, ordered=True) for i, c in
-    ...     {"tech_cloud": [4, 4, 3, 4], "tech_chatbot": [2, 3, 2, 2]}.items()})
-    >>> s = Survey(data=data, missing=pd.DataFrame(), codebook=cb)
-    >>> survey_pairwise_battery(s, ["tech_cloud", "tech_chatbot"])[["item_a", "n", "direction"]]
-           item_a  n direction
-    0  tech_cloud  4     above
-    """
-    return pairwise_battery(_battery_codes(survey, items), **options)
-
-
-def survey_battery_ranking(
-    survey: Survey, items: str | Sequence[str], **options: Any
-) -> pd.DataFrame:
-    """:func:`battery_ranking` on a battery of a survey (item ids or a grid id).
-
-    Complete cases across the battery; ``options`` as in :func:`battery_ranking`.
-
-    Examples
-    --------
-    >>> from cmmc_analysis.codebook import load_codebook
-    >>> cb = load_codebook()
-    >>> pts = cb.labels("tech_cloud")
-    >>> data = pd.DataFrame({i: pd.Categorical.from_codes(c, pts, ordered=True) for i, c in
-    ...     {"tech_cloud": [2, 4, 3, 4], "tech_chatbot": [2, 3, 2, 2], "tech_video": [0, 1, 1, 0]}.items()})
-    >>> s = Survey(data=data, missing=pd.DataFrame(), codebook=cb)
-    >>> survey_battery_ranking(s, ["tech_cloud", "tech_chatbot", "tech_video"], top=1)[["rank", "item"]]
-       rank          item
-    0     1    tech_cloud
-    1     2  tech_chatbot
-    2     3    tech_video
-    """
-    return battery_ranking(_battery_codes(survey, items), **options)

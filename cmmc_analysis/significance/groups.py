@@ -15,16 +15,15 @@ from ..survey import Survey
 from ._common import CORRECTIONS, _adjust, _check_choice, _direction
 from .multitest import adjust_pvalues
 
-__all__ = [
-    "compare_ordinal",
-    "compare_nominal",
-    "compare_groups",
-    "dunn_posthoc",
-    "survey_dunn_posthoc",
-]
+__all__ = ["compare_groups", "dunn_posthoc"]
+
+#: What to do with groups smaller than min_n: leave them out of the test, or test them.
+SMALL_GROUPS = ("exclude", "include")
 
 
-def _group_table(values: pd.Series, groups: pd.Series, min_n: int) -> tuple[pd.DataFrame, list]:
+def _group_table(
+    values: pd.Series, groups: pd.Series, min_n: int, small_groups: str = "exclude"
+) -> tuple[pd.DataFrame, list]:
     """Valid (value, group) pairs and the per-group counts; groups in category order."""
     if len(values) != len(groups):
         raise SurveyDataError(
@@ -41,11 +40,18 @@ def _group_table(values: pd.Series, groups: pd.Series, min_n: int) -> tuple[pd.D
     else:
         order = sorted(frame["g"].unique(), key=str)
     counts = frame["g"].value_counts().reindex(order, fill_value=0)
-    tested = [g for g in order if counts[g] >= min_n]
+    _check_choice(small_groups, SMALL_GROUPS, "small_groups")
+    least = min_n if small_groups == "exclude" else 1
+    tested = [g for g in order if counts[g] >= least]
     return frame, [(g, int(counts[g]), g in tested) for g in order]
 
 
 def _group_rows(item: str, segment: str, groups: list, min_n: int) -> pd.DataFrame:
+    def note(n: int, tested: bool) -> str:
+        if not tested:
+            return f"n = {n} < min_n = {min_n}: not tested"
+        return f"n = {n} < min_n = {min_n}: tested (small_groups='include')" if n < min_n else ""
+
     return pd.DataFrame(
         {
             "item": item,
@@ -53,7 +59,7 @@ def _group_rows(item: str, segment: str, groups: list, min_n: int) -> pd.DataFra
             "group": [str(g) for g, _, _ in groups],
             "n": [n for _, n, _ in groups],
             "tested": [t for _, _, t in groups],
-            "note": ["" if t else f"n = {n} < min_n = {min_n}: not tested" for _, n, t in groups],
+            "note": [note(n, t) for _, n, t in groups],
         }
     )
 
@@ -69,11 +75,12 @@ def _fill_test(out: pd.DataFrame, result: dict[str, Any], *, empty_note: str = "
     return out
 
 
-def compare_ordinal(
+def _compare_ordinal(
     values: pd.Series,
     groups: pd.Series,
     *,
     min_n: int = 10,
+    small_groups: str = "exclude",
     item: str = "",
     segment: str = "",
 ) -> pd.DataFrame:
@@ -92,8 +99,8 @@ def compare_ordinal(
         Numeric codes, one per respondent (NaN missing).
     groups
         Group labels, same length (a Categorical fixes the order of the groups).
-    min_n
-        Minimum valid answers for a group to be tested.
+    min_n, small_groups
+        As in :func:`compare_groups`.
     item, segment
         Names written in the ``item`` and ``segment`` columns.
 
@@ -113,13 +120,13 @@ def compare_ordinal(
     --------
     >>> v = pd.Series([1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 1])
     >>> g = pd.Series(list("aaaaabbbbbc"))
-    >>> compare_ordinal(v, g, min_n=3)[["group", "n", "tested", "direction"]]
+    >>> _compare_ordinal(v, g, min_n=3)[["group", "n", "tested", "direction"]]
       group  n  tested direction
     0     a  5    True     below
     1     b  5    True     above
     2     c  1   False      none
     """
-    frame, groups_info = _group_table(values, groups, min_n)
+    frame, groups_info = _group_table(values, groups, min_n, small_groups)
     out = _group_rows(item, segment, groups_info, min_n)
     stats_by = frame.groupby("g", sort=False)["v"].agg(["mean", "median"])
     out["mean"] = out["group"].map(
@@ -189,11 +196,12 @@ def _finish_groups(out: pd.DataFrame) -> pd.DataFrame:
     return out[order]
 
 
-def compare_nominal(
+def _compare_nominal(
     values: pd.Series,
     groups: pd.Series,
     *,
     min_n: int = 10,
+    small_groups: str = "exclude",
     item: str = "",
     segment: str = "",
     n_resamples: int = 9999,
@@ -216,8 +224,8 @@ def compare_nominal(
         Answers (labels), one per respondent, NaN missing.
     groups
         Group labels, same length (a Categorical fixes the order of the groups).
-    min_n
-        Minimum valid answers for a group to be tested.
+    min_n, small_groups
+        As in :func:`compare_groups`.
     item, segment
         Names written in the ``item`` and ``segment`` columns.
     n_resamples, seed
@@ -226,7 +234,7 @@ def compare_nominal(
     Returns
     -------
     pandas.DataFrame
-        As :func:`compare_ordinal` (``mean``, ``median``, ``mean_rank`` and
+        As :func:`_compare_ordinal` (``mean``, ``median``, ``mean_rank`` and
         ``direction`` missing); ``statistic`` is chi-square, the sample odds ratio
         (Fisher 2x2) or the probability of the observed table (Fisher R x C).
 
@@ -234,13 +242,13 @@ def compare_nominal(
     --------
     >>> v = pd.Series(["x"] * 8 + ["y"] * 2 + ["x"] * 3 + ["y"] * 7)
     >>> g = pd.Series(["a"] * 10 + ["b"] * 10)
-    >>> res = compare_nominal(v, g, min_n=5)
+    >>> res = _compare_nominal(v, g, min_n=5)
     >>> res["method"].iloc[0]
     'Fisher exact test, 2x2, two-sided (statistic: sample odds ratio)'
     >>> float(res["p_value"].iloc[0]), float(res["effect_size"].iloc[0])
     (0.0698, 0.5025)
     """
-    frame, groups_info = _group_table(values, groups, min_n)
+    frame, groups_info = _group_table(values, groups, min_n, small_groups)
     out = _group_rows(item, segment, groups_info, min_n)
     tested = [g for g, _, t in groups_info if t]
     pooled = frame[frame["g"].isin(tested)]
@@ -285,78 +293,151 @@ def compare_nominal(
     return _finish_groups(out)
 
 
-def _segment(survey: Survey, by: str) -> pd.Series:
-    if by not in survey.data:
-        raise SurveyDataError("segment not in the survey data", column=by)
-    if survey.codebook.item(by).type != "single":
-        raise SurveyDataError(
-            f"parameter by: expected a single-choice item, found a "
-            f"{survey.codebook.item(by).type} item",
-            column=by,
-        )
-    return survey.data[by]
+def _segment(data: Survey | pd.DataFrame, by: str) -> pd.Series:
+    if isinstance(data, Survey):
+        if by not in data.data:
+            raise SurveyDataError("segment not in the survey data", column=by)
+        if data.codebook.item(by).type != "single":
+            raise SurveyDataError(
+                f"parameter by: expected a single-choice item, found a "
+                f"{data.codebook.item(by).type} item",
+                column=by,
+            )
+        return data.data[by]
+    if by not in data.columns:
+        raise SurveyDataError("parameter by: not a column of data", column=by)
+    return data[by]
 
 
-def _item_kind(survey: Survey, item: str) -> tuple[str, pd.Series]:
-    """('ordinal', codes) for scale and ordered single items, ('nominal', labels) else."""
-    if item not in survey.data:
-        raise SurveyDataError("item not in the survey data", column=item)
-    info = survey.codebook.item(item)
-    if info.type == "scale":
-        return "ordinal", survey.codes([item])[item]
-    if info.type == "single":
-        col = survey.data[item]
-        if info.ordered:
-            codes = col.cat.codes.to_numpy().astype(float) + 1.0
-            codes[codes <= 0] = np.nan
-            return "ordinal", pd.Series(codes, index=col.index)
-        return "nominal", col.astype(object)
-    raise SurveyDataError(
-        f"expected a scale or single-choice item, found a {info.type} item", column=item
-    )
+def _item_kind(data: Survey | pd.DataFrame, item: str, kind: str) -> tuple[str, pd.Series]:
+    """('ordinal', codes) for scale and ordered items, ('nominal', labels) else."""
+    if isinstance(data, Survey):
+        if item not in data.data:
+            raise SurveyDataError("item not in the survey data", column=item)
+        info = data.codebook.item(item)
+        if info.type == "scale":
+            found, values = "ordinal", data.codes([item])[item]
+        elif info.type == "single":
+            col = data.data[item]
+            found, values = ("ordinal" if info.ordered else "nominal"), col
+        else:
+            raise SurveyDataError(
+                f"expected a scale or single-choice item, found a {info.type} item", column=item
+            )
+    else:
+        if item not in data.columns:
+            raise SurveyDataError("parameter item: not a column of data", column=item)
+        values = data[item]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        ordered = isinstance(values.dtype, pd.CategoricalDtype) and values.cat.ordered
+        found = "ordinal" if numeric or ordered else "nominal"
+    kind = found if kind == "auto" else kind
+    if kind == "ordinal" and isinstance(values.dtype, pd.CategoricalDtype):
+        if not values.cat.ordered:
+            raise SurveyDataError(
+                "kind='ordinal' needs numeric codes or an ordered item, found unordered labels",
+                column=item,
+            )
+        codes = values.cat.codes.to_numpy().astype(float) + 1.0
+        codes[codes <= 0] = np.nan
+        values = pd.Series(codes, index=values.index)
+    elif kind == "ordinal" and not pd.api.types.is_numeric_dtype(values):
+        try:
+            values = pd.to_numeric(values)
+        except (TypeError, ValueError):
+            raise SurveyDataError(
+                f"kind='ordinal' needs numeric codes or an ordered item, found dtype {values.dtype}",
+                column=item,
+            ) from None
+    elif kind == "nominal":
+        values = values.astype(object)
+    return kind, values
+
+
+def _small_groups_rule(small_groups: str, min_n: int) -> str:
+    if small_groups == "exclude":
+        return f"groups with n < {min_n} left out of the test (small_groups='exclude')"
+    return "every group with an answer tested, as R's kruskal.test (small_groups='include')"
 
 
 def compare_groups(
-    survey: Survey,
+    data: Survey | pd.DataFrame,
     item: str | Sequence[str],
     by: str | Sequence[str],
     *,
+    kind: str = "auto",
     min_n: int = 10,
+    small_groups: str = "exclude",
     correction: str = "holm",
     n_resamples: int = 9999,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Items across the groups of segment variables, one family of tests.
+    """Do groups differ? Items across the groups of segment variables, one family of tests.
 
-    Scale and ordered single-choice items go to :func:`compare_ordinal`
-    (Mann-Whitney / Kruskal-Wallis), unordered single-choice items to
-    :func:`compare_nominal` (chi-square / Fisher). Every (item, segment) pair is one
-    test; ``p_adjusted`` is corrected over the tests of this call.
+    Ordinal items (scale items, ordered single-choice items; numeric codes or ordered
+    Categoricals of a DataFrame) are tested with Mann-Whitney U (2 groups) or
+    Kruskal-Wallis (more); nominal items (unordered single-choice items; labels) with
+    chi-square or Fisher's exact test. Every (item, segment) pair is one test;
+    ``p_adjusted`` is corrected over the tests of this call.
+
+    Two groups: ``scipy.stats.mannwhitneyu`` (exact when both n < 50 and no ties,
+    else normal approximation with tie and continuity correction, as R's
+    ``wilcox.test``), effect size rank-biserial r = 2U / (n1 n2) - 1 of the first
+    group against the second. More groups: ``scipy.stats.kruskal`` (tie-corrected, as
+    R's ``kruskal.test``), effect size epsilon-squared = H / (n - 1). Nominal: see
+    :func:`_compare_nominal`; the effect size is Cramér's V.
 
     Parameters
     ----------
-    survey
-        The cleaned survey.
+    data
+        A :class:`~cmmc_analysis.survey.Survey`, or a DataFrame with the item and
+        segment columns.
     item
-        An item id or a list of them.
+        An item id (column) or a list of them.
     by
-        A segment (single-choice item) id or a list of them.
+        A segment (single-choice item, or column of group labels; a Categorical fixes
+        the order of the groups) or a list of them.
+    kind
+        ``"auto"`` (default: from the codebook, or from the column's dtype),
+        ``"ordinal"`` or ``"nominal"``.
     min_n
-        Minimum valid answers for a group to be tested; smaller groups are listed
-        with their n and a note.
+        Groups with fewer valid answers are "small".
+    small_groups
+        ``"exclude"`` (default): small groups are listed with their n and the note
+        "n = ... < min_n = ...: not tested", and left out of the test and of Dunn's
+        pairs, because a rank test dominated by a handful of answers says little about
+        a segment; ``"include"``: every group with an answer is tested, as R's
+        ``kruskal.test`` does (small groups are noted as such). The rule used is
+        written in ``method``.
     correction
-        ``"holm"``, ``"fdr_bh"`` or ``"none"``.
+        ``"holm"``, ``"bh"``, ``"bonferroni"`` or ``"none"``.
     n_resamples, seed
         Monte-Carlo settings of the R x C Fisher test.
 
     Returns
     -------
     pandas.DataFrame
-        The rows of :func:`compare_ordinal` / :func:`compare_nominal` for every
-        (item, segment), with ``p_adjusted``, ``correction`` and ``family`` set.
+        One row per (item, segment, group): ``item``, ``segment``, ``group``, ``n``,
+        ``mean``, ``median``, ``mean_rank`` (among the tested groups pooled),
+        ``tested``, ``statistic`` (U of the first group, H, chi-square, or Fisher's
+        statistic), ``df``, ``p_value``, ``p_adjusted``, ``correction``, ``family``,
+        ``effect_size``, ``effect_size_name``, ``direction`` (the group's mean rank
+        above / below the pooled mean rank), ``method``, ``note``. Test columns are
+        repeated on each tested row and missing on untested rows.
 
     Examples
     --------
+    >>> df = pd.DataFrame({"v": [1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 1], "g": list("aaaaabbbbbc")})
+    >>> compare_groups(df, "v", "g", min_n=3)[["group", "n", "tested", "direction"]]
+      group  n  tested direction
+    0     a  5    True     below
+    1     b  5    True     above
+    2     c  1   False      none
+    >>> compare_groups(df, "v", "g", min_n=3, small_groups="include")["tested"].tolist()
+    [True, True, True]
+
+    On a survey:
+
     >>> from cmmc_analysis.codebook import load_codebook
     >>> cb = load_codebook()
     >>> agree = pd.Categorical.from_codes([4, 3, 4, 4, 1, 2, 1, 2, 2], cb.labels("org_models"), ordered=True)
@@ -370,30 +451,32 @@ def compare_groups(
     3  1000 e oltre  4    True     above
     """
     _check_choice(correction, CORRECTIONS, "correction")
+    _check_choice(kind, ("auto", "ordinal", "nominal"), "kind")
+    _check_choice(small_groups, SMALL_GROUPS, "small_groups")
+    if not isinstance(data, Survey | pd.DataFrame):
+        raise SurveyDataError(
+            f"parameter data: expected a Survey or a DataFrame, found {type(data).__name__}"
+        )
     items = [item] if isinstance(item, str) else list(item)
     segments = [by] if isinstance(by, str) else list(by)
+    rule = _small_groups_rule(small_groups, min_n)
     parts = []
     for it in items:
-        kind, values = _item_kind(survey, it)
+        found, values = _item_kind(data, it, kind)
         for seg in segments:
-            groups = _segment(survey, seg)
-            if kind == "ordinal":
-                parts.append(compare_ordinal(values, groups, min_n=min_n, item=it, segment=seg))
+            groups = _segment(data, seg)
+            options = {"min_n": min_n, "small_groups": small_groups, "item": it, "segment": seg}
+            if found == "ordinal":
+                part = _compare_ordinal(values, groups, **options)
             else:
-                parts.append(
-                    compare_nominal(
-                        values,
-                        groups,
-                        min_n=min_n,
-                        item=it,
-                        segment=seg,
-                        n_resamples=n_resamples,
-                        seed=seed,
-                    )  # fmt: skip
+                part = _compare_nominal(
+                    values, groups, n_resamples=n_resamples, seed=seed, **options
                 )
+            part["method"] = np.where(part["method"] != "", part["method"] + "; " + rule, "")
+            parts.append(part)
     out = pd.concat(parts, ignore_index=True)
     tests = out.groupby(["item", "segment"], sort=False)["p_value"].first()
-    adjusted = pd.Series(adjust_pvalues(tests.to_numpy(), method=correction), index=tests.index)
+    adjusted = pd.Series(adjust_pvalues(tests.to_numpy(), correction=correction), index=tests.index)
     key = pd.MultiIndex.from_frame(out[["item", "segment"]])
     out["p_adjusted"] = np.where(out["tested"], adjusted.reindex(key).to_numpy(), np.nan)
     out["correction"] = correction
@@ -402,13 +485,13 @@ def compare_groups(
 
 
 def dunn_posthoc(
-    values: pd.Series,
-    groups: pd.Series,
+    data: Survey | pd.DataFrame,
+    item: str,
+    by: str,
     *,
     min_n: int = 10,
+    small_groups: str = "exclude",
     correction: str = "holm",
-    item: str = "",
-    segment: str = "",
 ) -> pd.DataFrame:
     """Dunn's pairwise test after Kruskal-Wallis, one row per pair of tested groups.
 
@@ -417,10 +500,10 @@ def dunn_posthoc(
 
     Parameters
     ----------
-    values, groups, min_n, item, segment
-        As in :func:`compare_ordinal`.
+    data, item, by, min_n, small_groups
+        As in :func:`compare_groups` (one ordinal item, one segment).
     correction
-        ``"holm"``, ``"fdr_bh"`` or ``"none"``.
+        ``"holm"``, ``"bh"``, ``"bonferroni"`` or ``"none"``.
 
     Returns
     -------
@@ -432,16 +515,24 @@ def dunn_posthoc(
 
     Examples
     --------
-    >>> v = pd.Series([1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 2, 3, 3, 4])
-    >>> g = pd.Series(list("aaaaabbbbbcccc"))
-    >>> dunn_posthoc(v, g, min_n=3)[["group_a", "group_b", "direction"]]
+    >>> df = pd.DataFrame({"v": [1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 2, 3, 3, 4],
+    ...                    "g": list("aaaaabbbbbcccc")})
+    >>> dunn_posthoc(df, "v", "g", min_n=3)[["group_a", "group_b", "direction"]]
       group_a group_b direction
     0       a       b     below
     1       a       c     below
     2       b       c     above
     """
     _check_choice(correction, CORRECTIONS, "correction")
-    frame, groups_info = _group_table(values, groups, min_n)
+    if not isinstance(data, Survey | pd.DataFrame):
+        raise SurveyDataError(
+            f"parameter data: expected a Survey or a DataFrame, found {type(data).__name__}"
+        )
+    kind, values = _item_kind(data, item, "auto")
+    if kind != "ordinal":
+        raise SurveyDataError("Dunn's test needs an ordinal item, found a nominal one", column=item)
+    groups = _segment(data, by)
+    frame, groups_info = _group_table(values, groups, min_n, small_groups)
     tested = [g for g, _, t in groups_info if t]
     counts = {g: n for g, n, _ in groups_info}
     pooled = frame[frame["g"].isin(tested)].copy()
@@ -462,7 +553,7 @@ def dunn_posthoc(
         rows.append(
             {
                 "item": item,
-                "segment": segment,
+                "segment": by,
                 "group_a": str(tested[i]),
                 "group_b": str(tested[j]),
                 "n_a": counts[tested[i]],
@@ -476,45 +567,9 @@ def dunn_posthoc(
     out = pd.DataFrame(rows, columns=[*cols, "direction"])
     out.insert(8, "p_adjusted", _adjust(out, correction))
     out.insert(9, "correction", correction)
-    out.insert(10, "family", f"Dunn pairs of {item or 'values'} by {segment or 'groups'}")
+    out.insert(10, "family", f"Dunn pairs of {item} by {by}")
     out["method"] = (
         "Dunn test on mean ranks of the tested groups pooled, tie-corrected "
-        f"(scikit-posthocs posthoc_dunn); groups with n < {min_n} left out"
+        f"(scikit-posthocs posthoc_dunn); {_small_groups_rule(small_groups, min_n)}"
     )
     return out
-
-
-def survey_dunn_posthoc(
-    survey: Survey, item: str, by: str, *, min_n: int = 10, correction: str = "holm"
-) -> pd.DataFrame:
-    """:func:`dunn_posthoc` for an ordinal survey item by a segment.
-
-    Parameters
-    ----------
-    survey, item, by, min_n, correction
-        As in :func:`compare_groups` (one item, one segment).
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`dunn_posthoc`.
-
-    Examples
-    --------
-    >>> from cmmc_analysis.codebook import load_codebook
-    >>> cb = load_codebook()
-    >>> agree = pd.Categorical.from_codes([4, 3, 4, 1, 2, 1, 2, 3, 2], cb.labels("org_models"), ordered=True)
-    >>> size = pd.Categorical.from_codes([3, 3, 3, 0, 0, 0, 1, 1, 1], cb.labels("size"), ordered=True)
-    >>> s = Survey(data=pd.DataFrame({"org_models": agree, "size": size}), missing=pd.DataFrame(), codebook=cb)
-    >>> survey_dunn_posthoc(s, "org_models", "size", min_n=3)[["group_a", "group_b", "direction"]]
-          group_a       group_b direction
-    0  Meno di 50        50–249     below
-    1  Meno di 50  1000 e oltre     below
-    2      50–249  1000 e oltre     below
-    """
-    kind, values = _item_kind(survey, item)
-    if kind != "ordinal":
-        raise SurveyDataError("Dunn's test needs an ordinal item, found a nominal one", column=item)
-    return dunn_posthoc(
-        values, _segment(survey, by), min_n=min_n, correction=correction, item=item, segment=by
-    )

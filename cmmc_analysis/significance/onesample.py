@@ -17,24 +17,26 @@ from ._common import (
     R_NAME,
     ZERO_METHODS,
     _adjust,
-    _as_codes,
     _check_choice,
+    _codes_of,
     _direction,
     _signed_rank,
 )
 from .multitest import adjust_pvalues
 
-__all__ = ["vs_neutral", "survey_vs_neutral", "share_test", "survey_share_test"]
+__all__ = ["vs_neutral", "share_test", "share_levels", "quantile_test"]
 
 
 def vs_neutral(
-    codes: pd.DataFrame | pd.Series,
+    data: Survey | pd.DataFrame | pd.Series,
+    items: str | Sequence[str] | None = None,
     *,
-    midpoint: float | Mapping[str, float],
+    midpoint: float | Mapping[str, float] | None = None,
     zero_method: str = "pratt",
     alternative: str = "two-sided",
     correction: str = "holm",
     continuity: bool = True,
+    exact: bool | None = None,
 ) -> pd.DataFrame:
     """Per item, is the distribution centred above or below the scale midpoint?
 
@@ -46,21 +48,34 @@ def vs_neutral(
 
     Parameters
     ----------
-    codes
-        One numeric column per item (codes 1..k, NaN missing).
+    data
+        A :class:`~cmmc_analysis.survey.Survey` (its scale items' codes, never
+        reverse-keyed; each item tested against its scale's midpoint), or a DataFrame
+        (or Series) of numeric codes, one column per item (NaN missing).
+    items
+        Item ids (Survey) or column names (DataFrame); default: every scale item of
+        the survey, every column of the DataFrame. They form the family.
     midpoint
-        The neutral value, or a mapping item -> neutral value.
+        The neutral value, or a mapping item -> neutral value. Required for a
+        DataFrame; for a Survey it overrides the scales' midpoints.
     zero_method
         Answers at the midpoint: ``"pratt"`` (default: ranked with the others, then
         given no sign, so they make the other ranks larger without counting for
-        either side), ``"wilcox"`` (dropped before ranking) or ``"zsplit"`` (their
-        ranks split half to each side).
+        either side), ``"wilcox"`` (dropped before ranking, as R's ``wilcox.test``)
+        or ``"zsplit"`` (their ranks split half to each side).
     alternative
         ``"two-sided"``, ``"greater"`` (centred above) or ``"less"``.
     correction
-        ``"holm"``, ``"fdr_bh"`` or ``"none"``.
+        ``"holm"``, ``"bh"``, ``"bonferroni"`` or ``"none"``.
     continuity
-        Continuity correction in the normal approximation (R's default).
+        Continuity correction in the normal approximation (R's ``correct = TRUE``).
+    exact
+        R's ``exact``: None (default) gives the exact distribution when there are fewer
+        than 50 answers (after dropping zeros with ``"wilcox"``) and no ties or
+        zeros; True asks for it at any n (still not possible with ties or zeros, as
+        in R); False always uses the normal approximation. With
+        ``zero_method="wilcox"`` the results are R's ``wilcox.test(x, mu = midpoint,
+        correct = continuity, exact = exact)``.
 
     Returns
     -------
@@ -79,8 +94,31 @@ def vs_neutral(
     >>> row = vs_neutral(codes, midpoint=3).iloc[0]
     >>> int(row["n_above"]), int(row["n_at_midpoint"]), float(row["effect_size"]), row["direction"]
     (8, 1, 0.8333, 'above')
+
+    On a survey, each item against its scale's midpoint:
+
+    >>> from cmmc_analysis.examples import toy_survey
+    >>> vs_neutral(toy_survey(), ["tech_cloud"])[["item", "threshold", "n_above"]]
+             item  threshold  n_above
+    0  tech_cloud        3.0        5
     """
-    frame = _as_codes(codes)
+    if isinstance(data, Survey):
+        frame = _codes_of(data, items)
+        if midpoint is None:
+            midpoint = {item: data.codebook.scale_of(item).midpoint for item in frame.columns}
+    else:
+        frame = _codes_of(data, items)
+        if midpoint is None:
+            raise SurveyDataError(
+                "parameter midpoint: needed with a DataFrame of codes (a number, or a "
+                "mapping item -> number)"
+            )
+    if isinstance(midpoint, Mapping):
+        unknown = [c for c in frame.columns if c not in midpoint]
+        if unknown:
+            raise SurveyDataError(f"parameter midpoint: no value for items {unknown}")
+    if exact not in (None, True, False):
+        raise SurveyDataError(f"parameter exact: found {exact!r}, expected None, True or False")
     _check_choice(zero_method, ZERO_METHODS, "zero_method")
     _check_choice(alternative, ALTERNATIVES, "alternative")
     _check_choice(correction, CORRECTIONS, "correction")
@@ -98,7 +136,11 @@ def vs_neutral(
             how, note = "", "no valid answers: not tested"
         else:
             v, p, r, how = _signed_rank(
-                d, zero_method=zero_method, alternative=alternative, continuity=continuity
+                d,
+                zero_method=zero_method,
+                alternative=alternative,
+                continuity=continuity,
+                exact=exact,
             )
             if np.isnan(p):
                 note = "every answer at the midpoint: not tested"
@@ -136,73 +178,53 @@ def vs_neutral(
     out.insert(
         out.columns.get_loc("sign_p_value") + 1,
         "sign_p_adjusted",
-        adjust_pvalues(out["sign_p_value"], method=correction) if len(out) else [],
+        adjust_pvalues(out["sign_p_value"], correction=correction) if len(out) else [],
     )
     out.insert(out.columns.get_loc("effect_size"), "correction", correction)
     out.insert(out.columns.get_loc("effect_size"), "family", family)
     return out
 
 
-def survey_vs_neutral(
-    survey: Survey, items: Sequence[str] | None = None, **options: Any
-) -> pd.DataFrame:
-    """:func:`vs_neutral` on scale items of a survey, each against its scale's midpoint.
-
-    Parameters
-    ----------
-    survey
-        The cleaned survey.
-    items
-        Scale item ids (default: every scale item present); they form the family.
-    **options
-        ``zero_method``, ``alternative``, ``correction``, ``continuity`` as in
-        :func:`vs_neutral`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        As :func:`vs_neutral`.
-
-    Examples
-    --------
-    >>> from cmmc_analysis.codebook import load_codebook
-    >>> cb = load_codebook()
-    >>> col = pd.Categorical.from_codes([3, 4, 3, 2, 3, 1, 3, 3], cb.labels("cust_training"), ordered=True)
-    >>> s = Survey(data=pd.DataFrame({"cust_training": col}), missing=pd.DataFrame(), codebook=cb)
-    >>> survey_vs_neutral(s, ["cust_training"])[["item", "threshold", "n_above", "direction"]]
-                item  threshold  n_above direction
-    0  cust_training        3.0        6     above
-    """
-    if "midpoint" in options:
-        raise SurveyDataError("parameter midpoint: taken from each item's scale, not given here")
-    codes = survey.codes(items)
-    mids = {item: survey.codebook.scale_of(item).midpoint for item in codes.columns}
-    return vs_neutral(codes, midpoint=mids, **options)
-
-
 def share_test(
-    k: int,
-    n: int,
+    data: Survey | pd.DataFrame | pd.Series | None = None,
+    item: str | None = None,
     *,
+    levels: str | Sequence[Any] | None = None,
     threshold: float,
+    count: int | None = None,
+    n: int | None = None,
+    k: int | None = None,
     alternative: str = "greater",
     ci_level: float = 0.95,
     ci_method: str = "wilson",
 ) -> pd.DataFrame:
     """Is a share above (or below) a stated value? Exact binomial test with an interval.
 
-    ``scipy.stats.binomtest(k, n, threshold, alternative=...)``; the interval is the
+    ``scipy.stats.binomtest(count, n, threshold, alternative=...)``; the interval is the
     two-sided ``ci_level`` interval of the share whatever the alternative (Wilson by
-    default, ``"exact"`` for Clopper-Pearson).
+    default, ``"exact"`` for Clopper-Pearson). The base is the valid answers of the
+    item (not-an-answer, blank, not-asked and rejected answers excluded).
 
     Parameters
     ----------
-    k
-        Answers counted in the share.
-    n
-        Base (valid answers; not-an-answer excluded).
+    data
+        A :class:`~cmmc_analysis.survey.Survey`, a DataFrame with a column ``item``, or a
+        Series of answers (labels, or numeric codes 1..k). Leave it out to test
+        ``count`` of ``n`` directly.
+    item
+        The item id (Survey) or column (DataFrame).
+    levels
+        The answers counted in the share: canonical labels (or codes), or ``"top2"`` /
+        ``"bottom2"`` for an ordered item, as defined once in
+        :func:`cmmc_analysis.describe.counts.top2_codes` (the two highest points of a
+        scale of 4 or more points, the highest of a 3-point scale).
     threshold
-        The stated share, in (0, 1).
+        The stated share, in [0, 1].
+    count, n
+        Answers counted and base, when no ``data`` is given.
+    k
+        Number of scale points of numeric codes (only for ``"top2"`` / ``"bottom2"`` on
+        a DataFrame or Series of codes).
     alternative
         ``"greater"`` (default), ``"less"`` or ``"two-sided"``.
     ci_level
@@ -213,51 +235,73 @@ def share_test(
     Returns
     -------
     pandas.DataFrame
-        One row: ``n``, ``count``, ``estimate`` (k / n), ``ci_low``, ``ci_high``,
-        ``ci_level``, ``ci_method``, ``threshold``, ``statistic`` (k), ``p_value``,
-        ``p_adjusted`` (= p_value, family of one), ``correction``, ``family``,
-        ``direction`` (estimate above / below / at the threshold), ``alternative``,
-        ``method``.
+        One row: [``item``, ``level`` (the levels joined by " + ")], ``n``, ``count``,
+        ``estimate`` (count / n), ``ci_low``, ``ci_high``, ``ci_level``, ``ci_method``,
+        ``threshold``, ``statistic`` (count), ``p_value``, ``p_adjusted`` (= p_value,
+        family of one), ``correction``, ``family``, ``direction`` (estimate above /
+        below / at the threshold), ``alternative``, ``method``, ``note``.
 
     Examples
     --------
-    >>> row = share_test(7, 20, threshold=0.5, alternative="less").iloc[0]
+    >>> row = share_test(count=7, n=20, threshold=0.5, alternative="less").iloc[0]
     >>> float(row["ci_low"]), float(row["ci_high"]), float(row["p_value"])
     (0.1812, 0.5671, 0.1316)
+
+    On a survey item, the share of its top-2 answers:
+
+    >>> from cmmc_analysis.examples import toy_survey
+    >>> share_test(toy_survey(), "tech_cloud", levels="top2", threshold=0.5)[
+    ...     ["item", "count", "n", "estimate"]]
+             item  count  n  estimate
+    0  tech_cloud      5  7  0.714286
     """
     _check_choice(alternative, ALTERNATIVES, "alternative")
     _check_choice(ci_method, ("wilson", "exact"), "ci_method")
-    if not (isinstance(n, int | np.integer) and isinstance(k, int | np.integer) and 0 <= k <= n):
+    if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
         raise SurveyDataError(
-            f"parameters k, n: found k={k!r}, n={n!r}, expected integers with 0 <= k <= n"
+            f"parameter threshold: found {threshold!r}, expected a share in [0, 1]"
         )
-    if not 0 < threshold < 1:
-        raise SurveyDataError(
-            f"parameter threshold: found {threshold!r}, expected a share in (0, 1)"
-        )
-    if not 0 < ci_level < 1:
+    if not isinstance(ci_level, int | float) or not 0 < ci_level < 1:
         raise SurveyDataError(f"parameter ci_level: found {ci_level!r}, expected a value in (0, 1)")
+    chosen: list[Any] | None = None
+    if data is None:
+        if count is None or n is None:
+            raise SurveyDataError(
+                "parameters data, count, n: give a Survey or DataFrame with item and levels, "
+                "or count and n"
+            )
+    else:
+        if count is not None or n is not None:
+            raise SurveyDataError("parameters count, n: not used with data; give one or the other")
+        count, n, chosen = _share_counts(data, item, levels, k)
+    if not (
+        isinstance(n, int | np.integer) and isinstance(count, int | np.integer) and 0 <= count <= n
+    ):
+        raise SurveyDataError(
+            f"parameters count, n: found count={count!r}, n={n!r}, expected integers with "
+            "0 <= count <= n"
+        )
     if n == 0:
         est = p = low = high = np.nan
     else:
-        est = k / n
-        p = stats.binomtest(int(k), int(n), threshold, alternative=alternative).pvalue
-        ci = stats.binomtest(int(k), int(n)).proportion_ci(
+        est = count / n
+        p = stats.binomtest(int(count), int(n), threshold, alternative=alternative).pvalue
+        ci = stats.binomtest(int(count), int(n)).proportion_ci(
             confidence_level=ci_level, method=ci_method
         )
         low, high = ci.low, ci.high
-    return pd.DataFrame(
+    out = pd.DataFrame(
         [
             {
                 "n": int(n),
-                "count": int(k),
+                "count": int(count),
                 "estimate": est,
                 "ci_low": float(low),
                 "ci_high": float(high),
                 "ci_level": ci_level,
                 "ci_method": "wilson" if ci_method == "wilson" else "clopper-pearson",
                 "threshold": threshold,
-                "statistic": int(k),
+                "statistic": int(count),
                 "p_value": float(p),
                 "p_adjusted": float(p),
                 "correction": "none",
@@ -269,83 +313,203 @@ def share_test(
             }
         ]
     )
+    if chosen is not None:
+        out.insert(0, "level", " + ".join(map(str, chosen)))
+        out.insert(0, "item", str(item) if item is not None else "")
+    return out
 
 
-def _levels(survey: Survey, item: str, levels: str | Sequence[str]) -> list[str]:
-    """Canonical labels of ``levels`` ("top2"/"bottom2" resolved), checked against the item."""
-    info = survey.codebook.item(item)
-    labels = survey.codebook.labels(item)
+def share_levels(
+    labels: Sequence[Any], levels: str | Sequence[Any], *, scale: Any = None, ordered: bool = True
+) -> list[Any]:
+    """The answers ``levels`` names among an item's ``labels`` (low to high).
+
+    ``"top2"`` / ``"bottom2"`` are resolved with
+    :func:`cmmc_analysis.describe.counts.top2_codes` / ``bottom2_codes`` on ``scale``
+    (a codebook scale, or by default the number of labels); other values must be
+    among ``labels``.
+
+    Examples
+    --------
+    >>> share_levels(["no", "maybe", "yes"], "top2"), share_levels(list("abcde"), "bottom2")
+    (['yes'], ['a', 'b'])
+    """
+    from ..describe.counts import bottom2_codes, top2_codes
+
+    labels = list(labels)
     if isinstance(levels, str) and levels in ("top2", "bottom2"):
-        if info.type != "scale" and not info.ordered:
-            raise SurveyDataError(
-                f"parameter levels: {levels!r} needs an ordered item, found a {info.type} "
-                "item without order",
-                column=item,
-            )
-        return labels[-2:] if levels == "top2" else labels[:2]
-    chosen = [levels] if isinstance(levels, str) else list(levels)
+        if not ordered:
+            raise SurveyDataError(f"parameter levels: {levels!r} needs an ordered item")
+        codes = (top2_codes if levels == "top2" else bottom2_codes)(
+            len(labels) if scale is None else scale
+        )
+        return [labels[c - 1] for c in codes]
+    chosen = [levels] if isinstance(levels, str) or np.ndim(levels) == 0 else list(levels)
     unknown = [lev for lev in chosen if lev not in labels]
     if unknown or not chosen:
         raise SurveyDataError(
-            f"parameter levels: found {unknown or chosen!r}, expected canonical labels "
-            f"among {labels} or 'top2' / 'bottom2'",
-            column=item,
+            f"parameter levels: found {unknown or chosen!r}, expected labels among {labels} "
+            "or 'top2' / 'bottom2'"
         )
     return chosen
 
 
-def survey_share_test(
-    survey: Survey,
-    item: str,
+def _share_counts(
+    data: Survey | pd.DataFrame | pd.Series, item: str | None, levels: Any, k: int | None
+) -> tuple[int, int, list[Any]]:
+    """(count, n, levels) of an item's answers in ``levels``, over its valid answers."""
+    if levels is None:
+        raise SurveyDataError("parameter levels: expected labels, codes, 'top2' or 'bottom2'")
+    if isinstance(data, Survey):
+        if item is None or item not in data.data:
+            raise SurveyDataError(
+                "parameter item: expected a column of the survey data", column=str(item)
+            )
+        info = data.codebook.item(item)
+        if info.type not in ("scale", "single"):
+            raise SurveyDataError(
+                f"parameter item: expected a scale or single-choice item, found a {info.type} item",
+                column=item,
+            )
+        scale = data.codebook.scale_of(item) if info.type == "scale" else None
+        try:
+            chosen = share_levels(
+                data.codebook.labels(item),
+                levels,
+                scale=scale,
+                ordered=info.type == "scale" or bool(info.ordered),
+            )
+        except SurveyDataError as err:
+            raise SurveyDataError(str(err), column=item) from None
+        col = data.data[item]
+    else:
+        if isinstance(data, pd.DataFrame):
+            if item is None or item not in data.columns:
+                raise SurveyDataError("parameter item: expected a column of data", column=str(item))
+            col = data[item]
+        elif isinstance(data, pd.Series):
+            col = data
+        else:
+            raise SurveyDataError(
+                "parameter data: expected a Survey, a DataFrame or a Series, found "
+                f"{type(data).__name__}"
+            )
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            chosen = share_levels(list(col.cat.categories), levels, ordered=col.cat.ordered)
+        elif isinstance(levels, str) and levels in ("top2", "bottom2"):
+            if k is None:
+                raise SurveyDataError(
+                    f"parameter k: {levels!r} on numeric codes needs the number of scale points"
+                )
+            chosen = share_levels(list(range(1, k + 1)), levels)
+        else:
+            chosen = [levels] if isinstance(levels, str) or np.ndim(levels) == 0 else list(levels)
+    n = int(col.notna().sum())
+    count = int(col.isin(chosen).to_numpy(dtype=bool, na_value=False).sum())
+    return count, n, chosen
+
+
+def quantile_test(
+    data: Survey | pd.DataFrame | pd.Series | np.ndarray,
+    item: str | None = None,
     *,
-    levels: str | Sequence[str],
-    threshold: float,
+    q: float = 0.5,
+    threshold: float | None = None,
     alternative: str = "greater",
     ci_level: float = 0.95,
-    ci_method: str = "wilson",
 ) -> pd.DataFrame:
-    """:func:`share_test` on the share of an item's answers in ``levels``.
+    """Is the q-quantile (the median by default) above (or below) a value?
 
-    The base is the valid answers of the item (not-an-answer, blank, not-asked and
-    rejected answers excluded).
+    ``scipy.stats.quantile_test``: the distribution-free binomial (sign) test of the
+    q-quantile, and its two-sided order-statistic interval (exact binomial coverage of
+    at least ``ci_level``) whatever the alternative. The estimate is
+    ``numpy.quantile`` (linear interpolation).
 
     Parameters
     ----------
-    survey
-        The cleaned survey.
+    data
+        A :class:`~cmmc_analysis.survey.Survey` (a numeric item's values, or a scale
+        item's codes), a DataFrame with a column ``item``, or a Series / array of values.
     item
-        A scale or single-choice item id.
-    levels
-        Canonical (source-language) labels counted in the share, or ``"top2"`` /
-        ``"bottom2"`` for an ordered item.
-    threshold, alternative, ci_level, ci_method
-        As in :func:`share_test`.
+        Item id (Survey) or column (DataFrame).
+    q
+        Which quantile, in (0, 1).
+    threshold
+        The stated value; None gives the estimate and interval only.
+    alternative
+        ``"greater"`` (default: the quantile is above ``threshold``), ``"less"`` or
+        ``"two-sided"``.
+    ci_level
+        Confidence level of the interval.
 
     Returns
     -------
     pandas.DataFrame
-        As :func:`share_test`, with ``item`` and ``level`` (the levels joined by " + ")
-        first.
+        One row: ``item``, ``n``, ``estimate``, ``ci_low``, ``ci_high``, ``ci_level``,
+        ``ci_method``, ``threshold``, ``statistic``, ``p_value``, ``p_adjusted``
+        (family of one), ``correction``, ``family``, ``direction``, ``alternative``,
+        ``method``, ``note``.
 
     Examples
     --------
-    >>> from cmmc_analysis.codebook import load_codebook
-    >>> cb = load_codebook()
-    >>> col = pd.Categorical.from_codes([4, 3, 3, 4, 2, 3, 3, 4, 1, 3], cb.labels("digital_use"))
-    >>> s = Survey(data=pd.DataFrame({"digital_use": col}), missing=pd.DataFrame(), codebook=cb)
-    >>> survey_share_test(s, "digital_use", levels="top2", threshold=0.5)[["count", "n", "estimate"]]
-       count   n  estimate
-    0      8  10       0.8
+    >>> x = np.arange(1.0, 21.0)
+    >>> row = quantile_test(x, threshold=8).iloc[0]
+    >>> float(row["estimate"]), float(row["ci_low"]), float(row["ci_high"]), float(row["p_value"])
+    (10.5, 6.0, 15.0, 0.2517)
     """
-    if item not in survey.data:
-        raise SurveyDataError("item not in the survey data", column=item)
-    chosen = _levels(survey, item, levels)
-    col = survey.data[item]
-    n = int(col.notna().sum())
-    k = int(col.isin(chosen).sum())
-    out = share_test(
-        k, n, threshold=threshold, alternative=alternative, ci_level=ci_level, ci_method=ci_method
-    )
-    out.insert(0, "level", " + ".join(chosen))
-    out.insert(0, "item", item)
-    return out
+    _check_choice(alternative, ALTERNATIVES, "alternative")
+    if not isinstance(q, int | float) or not 0 < q < 1:
+        raise SurveyDataError(f"parameter q: found {q!r}, expected a value in (0, 1)")
+    if not isinstance(ci_level, int | float) or not 0 < ci_level < 1:
+        raise SurveyDataError(f"parameter ci_level: found {ci_level!r}, expected a value in (0, 1)")
+    if isinstance(data, Survey):
+        if item is None or item not in data.data:
+            raise SurveyDataError(
+                "parameter item: expected a column of the survey data", column=str(item)
+            )
+        if data.codebook.item(item).type == "scale":
+            values = data.codes([item])[item]
+        else:
+            values = data.data[item]
+    elif isinstance(data, pd.DataFrame):
+        if item is None or item not in data.columns:
+            raise SurveyDataError("parameter item: expected a column of data", column=str(item))
+        values = data[item]
+    else:
+        values = pd.Series(np.asarray(data))
+    try:
+        x = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise SurveyDataError(
+            f"parameter data: expected numbers, found dtype {getattr(values, 'dtype', '?')}",
+            column=str(item or ""),
+        ) from err
+    x = x[np.isfinite(x)]
+    n = x.size
+    row: dict[str, Any] = {"item": str(item or ""), "n": int(n)}
+    est = float(np.quantile(x, q)) if n else np.nan
+    low = high = stat = p = np.nan
+    if n:
+        ci = stats.quantile_test(x, q=est, p=q).confidence_interval(ci_level)
+        low, high = float(ci.low), float(ci.high)
+        if threshold is not None:
+            res = stats.quantile_test(x, q=threshold, p=q, alternative=alternative)
+            stat, p = float(res.statistic), float(res.pvalue)
+    row |= {
+        "estimate": est,
+        "ci_low": low,
+        "ci_high": high,
+        "ci_level": ci_level,
+        "ci_method": "order statistics (scipy.stats.quantile_test)",
+        "threshold": np.nan if threshold is None else float(threshold),
+        "statistic": stat,
+        "p_value": p,
+        "p_adjusted": p,
+        "correction": "none",
+        "family": "single test",
+        "direction": "none" if threshold is None else _direction(est - threshold),
+        "alternative": alternative,
+        "method": f"binomial (sign) test of the {q:g}-quantile",
+        "note": "" if n else "no valid values: not tested",
+    }
+    return pd.DataFrame([row])
