@@ -13,9 +13,12 @@ Examples
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -165,11 +168,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM handled like Ctrl-C, so that a build cleans up and says "interrupted"."""
+    handler = signal.getsignal(signal.SIGINT)
+    if callable(handler):
+        handler(signal.SIGINT, frame)  # asyncio's handler cancels the running build
+    else:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``cmmc-analysis`` console script."""
+    """Entry point of the ``cmmc-analysis`` console script.
+
+    Bad input: one line on stderr, exit 2. Ctrl-C or SIGTERM: "interrupted", exit 130
+    (a report build first deletes its hidden build folder; the previous report stays).
+    """
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with _sigterm_interrupts():
+            return int(args.func(args) or 0)
     except SurveyDataError as err:
         print(f"cmmc-analysis {args.command}: error: {err}", file=sys.stderr)
         return 2

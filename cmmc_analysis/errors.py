@@ -26,6 +26,7 @@ __all__ = [
     "ClaimsError",
     "ReportError",
     "PrivacyLeakError",
+    "OutputError",
 ]
 
 
@@ -93,3 +94,7 @@ class ReportError(SurveyDataError):
 
 class PrivacyLeakError(ReportError):
     """A rendered report contains personal data from the raw export."""
+
+
+class OutputError(SurveyDataError):
+    """An output would replace, overwrite or delete an input or a file the tool did not write."""

@@ -28,19 +28,20 @@ import datetime as dt
 import functools
 import hashlib
 import re
-import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import __version__, paths
+from .. import __version__, outputs, paths
 from ..display.i18n import check_lang, t
 from ..display.narrative import package_versions
-from ..errors import ReportError
+from ..errors import OutputError, ReportError
 
 __all__ = [
     "TEMPLATES_DIR",
@@ -382,21 +383,72 @@ def _leak_check(files: Sequence[Path], inputs: _Inputs, *, free_text: bool) -> N
     check_reports_for_leaks(list(files), raw, cb, free_text=free_text)
 
 
-def _swap(built: Path, out: Path) -> None:
-    """Replace ``out`` by ``built`` (both in the same parent folder)."""
-    old = None
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}-old-", dir=out.parent))
-        old.rmdir()
-        out.rename(old)
+def _output_folder(out: str | Path) -> Path:
+    """``out`` made absolute: its parent resolved, its last part kept (a link stays a link)."""
+    path = Path(out)
+    if path.name in ("", ".", ".."):
+        path = path.resolve()
+    if path.name == "":
+        raise OutputError(f"output folder '{out}' is the root folder; {outputs._EXPECTED}")
+    return path.parent.resolve() / path.name
+
+
+def _protected(inputs: _Inputs) -> tuple[Path, ...]:
+    """The files no output may be, hold or link to: export, codebook, claims."""
+    return (inputs.data_file, inputs.codebook, paths.DEFAULT_CLAIMS)
+
+
+def _run(coro: Any) -> Any:
+    """Run ``coro``; Ctrl-C or SIGTERM cancels it and comes out as KeyboardInterrupt.
+
+    nbclient installs its own SIGINT/SIGTERM handler per notebook on the event loop
+    (each replacing the previous one, and shutting down one kernel without stopping the
+    build); the loop used here ignores those, and a signal cancels the whole run
+    instead: every running notebook stops and shuts its kernel down. Whatever they
+    raise while stopping (nbclient's clean-up can raise ``AssertionError``) is replaced
+    by the one KeyboardInterrupt, so that the caller cleans up and says "interrupted".
+    """
+    interrupted = threading.Event()
+    loop = asyncio.new_event_loop()
+    add_handler, remove_handler = loop.add_signal_handler, loop.remove_signal_handler
+    loop.add_signal_handler = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    loop.remove_signal_handler = lambda sig: False  # type: ignore[method-assign]
+
+    async def main() -> Any:
+        task = asyncio.current_task()
+
+        def on_signal() -> None:
+            interrupted.set()
+            if task is not None:
+                task.cancel()
+
+        installed = []
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            previous = signal.getsignal(sig)
+            if previous == signal.SIG_IGN:
+                continue  # started with the signal ignored (nohup, background job): keep it so
+            try:
+                add_handler(sig, on_signal)
+            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
+                continue
+            installed.append((sig, previous))
+        try:
+            return await coro
+        finally:
+            for sig, previous in installed:
+                remove_handler(sig)
+                signal.signal(sig, previous)
+
     try:
-        built.rename(out)
-    except OSError:
-        if old is not None:
-            old.rename(out)
+        with asyncio.Runner(loop_factory=lambda: loop) as runner:
+            result = runner.run(main())
+    except BaseException as err:
+        if interrupted.is_set() or isinstance(err, asyncio.CancelledError):
+            raise KeyboardInterrupt from None
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    if interrupted.is_set():
+        raise KeyboardInterrupt
+    return result
 
 
 def build_report(
@@ -474,8 +526,16 @@ def build_report(
     lang, claims_path = _survey_options(inputs, lang, claims)
     notebooks_dir = Path(notebooks_dir if notebooks_dir is not None else paths.NOTEBOOKS_DIR)
     notebooks = find_notebooks(notebooks_dir)
-    out = Path(out).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = _output_folder(out)
+    protected = _protected(inputs)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(
+            f"output folder '{out.name}': cannot create its parent folder ({err.strerror})"
+        ) from err
+    outputs.remove_stale(out)
+    outputs.check_report_target(out, inputs=protected)
     params = {
         "data_path": str(inputs.data) if inputs.data is not None else None,
         "codebook_path": str(inputs.codebook) if codebook is not None else None,
@@ -486,7 +546,7 @@ def build_report(
     }
     jobs_in = [(p.stem, inject_parameters(read_notebook(p), params)) for p in notebooks]
     started = time.monotonic()
-    executed = asyncio.run(
+    executed = _run(
         _execute_all(
             jobs_in,
             cwd=Path(notebooks_dir).resolve(),
@@ -498,7 +558,15 @@ def build_report(
     context = _index_context(
         inputs, lang=lang, cutoff=cutoff, executed=executed, code=code, no_code=no_code
     )
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-build-", dir=out.parent))
+    planned = [name for page in context["pages"] for name in (page["code"], page["shared"])]
+    planned = [name for name in planned if name] + ["index.html"]
+    shot_pages = (
+        "index.html",
+        f"{notebooks[-1].stem}.html" if no_code else f"{notebooks[-1].stem}-code.html",
+    )
+    if screenshots:
+        planned += [f"screenshot-{Path(page).stem}.png" for page in shot_pages]
+    tmp = outputs.make_build_folder(out, planned)
     try:
         files = _write_pages(executed, tmp, context, lang=lang, code=code, no_code=no_code)
         index = tmp / "index.html"
@@ -512,16 +580,12 @@ def build_report(
         if screenshots:
             from .browser import screenshot_report
 
-            screenshot_report(
-                tmp,
-                pages=(
-                    "index.html",
-                    f"{notebooks[-1].stem}.html" if no_code else f"{notebooks[-1].stem}-code.html",
-                ),
-            )
-        _swap(tmp, out)
+            screenshot_report(tmp, pages=shot_pages)
+        written = [p.name for p in tmp.iterdir() if p.name != outputs.MARKER]
+        outputs.write_manifest(tmp, written, state="complete")
+        outputs.swap(tmp, out, inputs=protected)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        outputs.remove_owned(tmp)
         raise
     if progress:
         progress(
