@@ -51,10 +51,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_clean(args: argparse.Namespace) -> int:
     """Clean an export and write the clean table and the cleaning log to a folder."""
     from .clean.pipeline import write_survey
+    from .paths import DEFAULT_CLAIMS, DEFAULT_CODEBOOK
     from .survey import load_survey
 
     survey = load_survey(args.path, codebook=args.codebook)
-    written = write_survey(survey, args.out, format=args.format, protect=(args.path,))
+    inputs = (args.path, args.codebook or DEFAULT_CODEBOOK, DEFAULT_CLAIMS)
+    written = write_survey(survey, args.out, format=args.format, protect=inputs)
     print(f"wrote {len(written)} files to {args.out} ({len(survey)} analysed rows)")
     return 0
 

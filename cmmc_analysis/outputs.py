@@ -35,7 +35,7 @@ import json
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ from .errors import OutputError
 
 __all__ = [
     "MARKER",
+    "CLEAN_MARKER",
     "TOOL",
     "file_id",
     "check_not_input",
@@ -55,14 +56,15 @@ __all__ = [
     "make_build_folder",
     "remove_stale",
     "swap",
+    "write_files",
 ]
 
 #: The manifest file marking a folder written by the report build.
 MARKER = ".cmmc-report"
 TOOL = "cmmc-analysis"
 _EXPECTED = (
-    "expected a new folder or a report folder written by cmmc-analysis "
-    f"(with its {MARKER} manifest); nothing was changed"
+    "expected a new folder or one an earlier cmmc-analysis report made "
+    f"(holding only the files listed in its {MARKER}); nothing was changed"
 )
 
 
@@ -116,13 +118,13 @@ def check_not_input(
         )
 
 
-def read_manifest(folder: str | Path) -> dict[str, Any] | None:
+def read_manifest(folder: str | Path, *, marker: str = MARKER) -> dict[str, Any] | None:
     """The manifest of ``folder`` if it is a valid one written by this tool, else None.
 
     Valid: a regular file (not a link), a JSON object with ``tool`` equal to
     :data:`TOOL` and ``files`` a list of plain file names (no folder part, no ``..``).
     """
-    path = Path(folder) / MARKER
+    path = Path(folder) / marker
     try:
         st = os.lstat(path)
         if not stat.S_ISREG(st.st_mode) or st.st_size > 1 << 20:
@@ -133,7 +135,7 @@ def read_manifest(folder: str | Path) -> dict[str, Any] | None:
     if not isinstance(data, dict) or data.get("tool") != TOOL:
         return None
     files = data.get("files")
-    if not isinstance(files, list) or not all(_plain_name(f) for f in files):
+    if not isinstance(files, list) or not all(_plain_name(f) and f != marker for f in files):
         return None
     return data
 
@@ -141,7 +143,7 @@ def read_manifest(folder: str | Path) -> dict[str, Any] | None:
 def _plain_name(name: object) -> bool:
     return (
         isinstance(name, str)
-        and name not in ("", ".", "..", MARKER)
+        and name not in ("", ".", "..")
         and "/" not in name
         and "\\" not in name
         and "\0" not in name
@@ -149,7 +151,12 @@ def _plain_name(name: object) -> bool:
 
 
 def write_manifest(
-    folder: str | Path, files: Sequence[str], *, state: str, pid: int | None = None
+    folder: str | Path,
+    files: Sequence[str],
+    *,
+    state: str,
+    pid: int | None = None,
+    marker: str = MARKER,
 ) -> None:
     """Write the manifest of ``folder`` (atomically: a temporary name, then a rename)."""
     folder = Path(folder)
@@ -160,9 +167,9 @@ def write_manifest(
         "pid": os.getpid() if pid is None else pid,
         "files": sorted(set(files)),
     }
-    tmp = folder / f"{MARKER}.tmp"
+    tmp = folder / f"{marker}.tmp"
     tmp.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / MARKER)
+    os.replace(tmp, folder / marker)
 
 
 def check_owned(
@@ -192,8 +199,8 @@ def check_owned(
     manifest = read_manifest(folder)
     if manifest is None:
         raise OutputError(
-            f"output folder {name} exists and was not written by cmmc-analysis "
-            f"(no valid {MARKER} manifest); {_EXPECTED}"
+            f"output folder {name} exists and was not made by cmmc-analysis report "
+            f"(no valid {MARKER} in it); {_EXPECTED}"
         )
     listed = set(manifest["files"])
     ids = _input_ids(inputs)
@@ -207,7 +214,7 @@ def check_owned(
         if entry.name not in listed or not entry.is_file(follow_symlinks=False):
             raise OutputError(
                 f"output folder {name} holds {entry.name!r}, which cmmc-analysis did not "
-                f"write (not in its {MARKER} manifest); {_EXPECTED}"
+                f"write; {_EXPECTED}"
             )
         fid = file_id(entry.path)
         if fid in ids:
@@ -218,22 +225,32 @@ def check_owned(
     return manifest
 
 
-def check_report_target(out: str | Path, *, inputs: Iterable[str | Path | None]) -> bool:
+def check_report_target(
+    out: str | Path, *, inputs: Iterable[str | Path | None], shown: str | Path | None = None
+) -> bool:
     """Check that the report may be written to ``out``; True if ``out`` exists.
 
     ``out`` must be absent (a new folder) or a folder the tool wrote
     (:func:`check_owned`); it must not be, or be a link to, an input.
     """
     out = Path(out)
+    shown = Path(shown) if shown is not None else out
     inputs = list(inputs)
     try:
         os.lstat(out)
     except FileNotFoundError:
         return False
     except OSError as err:
-        raise OutputError(f"output folder {_shown(out)}: cannot read it ({err.strerror})") from err
-    check_not_input(out, inputs, what="output folder")
-    check_owned(out, inputs=inputs)
+        raise OutputError(
+            f"output folder {_shown(shown)}: cannot read it ({err.strerror})"
+        ) from err
+    ids = _input_ids(inputs)
+    if file_id(out) in ids:
+        raise OutputError(
+            f"output folder {_shown(shown)} is the input file {ids[file_id(out)].name!r}; "
+            f"{_EXPECTED}"
+        )
+    check_owned(out, inputs=inputs, shown=shown)
     return True
 
 
@@ -344,6 +361,85 @@ def remove_stale(out: Path) -> list[str]:
     return removed
 
 
+#: The manifest of a folder ``cmmc-analysis clean`` wrote to.
+CLEAN_MARKER = ".cmmc-clean"
+
+
+def write_files(
+    out: str | Path,
+    writers: Mapping[str, Callable[[Path], object]],
+    *,
+    inputs: Iterable[str | Path | None],
+    marker: str = CLEAN_MARKER,
+) -> list[Path]:
+    """Write files into the folder ``out`` (created if missing) without harming anything.
+
+    ``writers`` maps each file name to a function writing that file at the path it is
+    given. Before anything is written, every name is checked: it must not be an input
+    (compared as files: the same file, a hard link, a symbolic link), a symbolic link,
+    a folder, or an existing file the tool did not write (not listed in the folder's
+    manifest ``marker``). Each file is written under a temporary name and renamed into
+    place, so an existing file is replaced, never written into. The manifest then lists
+    the files written.
+
+    Raises
+    ------
+    OutputError
+        On any of the above, before anything is written.
+    """
+    out = Path(out)
+    inputs = list(inputs)
+    shown = _shown(out)
+    if os.path.lexists(out) and not out.is_dir():
+        raise OutputError(
+            f"output folder {shown} exists and is not a folder; expected a folder (new or "
+            "existing); nothing was changed"
+        )
+    check_not_input(out, inputs, what="output folder")
+    manifest = read_manifest(out, marker=marker) if out.is_dir() else None
+    listed = set(manifest["files"]) if manifest else set()
+    for name in writers:
+        target = out / name
+        if not os.path.lexists(target):
+            continue
+        check_not_input(target, inputs)
+        if os.path.islink(target):
+            raise OutputError(
+                f"output {_shown(target)} is a symbolic link; expected a free file name or a "
+                "file cmmc-analysis wrote; nothing was changed"
+            )
+        if target.is_dir():
+            raise OutputError(
+                f"output {_shown(target)} is a folder; expected a free file name or a file "
+                "cmmc-analysis wrote; nothing was changed"
+            )
+        if name not in listed:
+            raise OutputError(
+                f"output {_shown(target)} exists and was not written by cmmc-analysis (not in "
+                f"the folder's {marker} manifest); expected a free file name or a file "
+                "cmmc-analysis wrote; move it away or choose another folder; nothing was changed"
+            )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputError(f"output folder {shown}: cannot create it ({err.strerror})") from err
+    written = []
+    for name, write in writers.items():
+        target = out / name
+        tmp = out / f".{name}.cmmc-tmp-{secrets.token_hex(4)}"
+        try:
+            write(tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            raise
+        written.append(target)
+        listed.add(name)
+        write_manifest(out, sorted(listed), state="complete", marker=marker)
+    return written
+
+
 _RENAME_EXCHANGE = 2
 
 
@@ -377,7 +473,13 @@ def _as_output_error(out: Path) -> Iterator[None]:
         ) from err
 
 
-def swap(built: Path, out: Path, *, inputs: Iterable[str | Path | None]) -> None:
+def swap(
+    built: Path,
+    out: Path,
+    *,
+    inputs: Iterable[str | Path | None],
+    shown: str | Path | None = None,
+) -> None:
     """Put the finished folder ``built`` in place of ``out`` (both in the same folder).
 
     ``out`` is checked again (it must still be absent or entirely the tool's); the
@@ -386,16 +488,17 @@ def swap(built: Path, out: Path, *, inputs: Iterable[str | Path | None]) -> None
     (:func:`remove_owned`).
     """
     inputs = list(inputs)
-    if not check_report_target(out, inputs=inputs):
-        with _as_output_error(out):
+    label = Path(shown) if shown is not None else out
+    if not check_report_target(out, inputs=inputs, shown=shown):
+        with _as_output_error(label):
             os.rename(built, out)
         return
-    with _as_output_error(out):
+    with _as_output_error(label):
         if _exchange(built, out):
             remove_owned(built)
             return
     old = out.parent / f"{_prefix(out)}old-{secrets.token_hex(4)}"
-    with _as_output_error(out):
+    with _as_output_error(label):
         os.rename(out, old)
         try:
             os.rename(built, out)

@@ -16,6 +16,7 @@ import cmmc_analysis
 from cmmc_analysis import paths
 from cmmc_analysis.cli import main
 from cmmc_analysis.errors import CodebookError, PrivacyLeakError, ReportError
+from cmmc_analysis.outputs import write_manifest
 from cmmc_analysis.report.build import (
     build_report,
     execute_notebook,
@@ -219,6 +220,7 @@ def test_a_failing_notebook_names_the_cell_and_keeps_the_old_report(tmp_path: Pa
     out = tmp_path / "reports"
     out.mkdir()
     (out / "index.html").write_text("previous report")
+    write_manifest(out, ["index.html"], state="complete")  # as an earlier build left it
     with pytest.raises(ReportError) as err:
         build_report(out=out, notebooks_dir=folder)
     assert (
@@ -267,8 +269,9 @@ def test_success_replaces_the_old_report_and_respects_no_code(tmp_path: Path) ->
     out = tmp_path / "reports"
     out.mkdir()
     (out / "stale.html").write_text("old")
+    write_manifest(out, ["stale.html"], state="complete")  # an earlier build's page
     build_report(out=out, notebooks_dir=folder, code=False, lang="en")
-    assert sorted(p.name for p in out.iterdir()) == ["01_tiny.html", "index.html"]
+    assert sorted(p.name for p in out.iterdir()) == [".cmmc-report", "01_tiny.html", "index.html"]
     assert "hello en" in (out / "01_tiny.html").read_text()
 
 

@@ -533,6 +533,9 @@ def previous_report(tmp_path):
     out.mkdir()
     (out / "index.html").write_text("<html>previous build</html>", encoding="utf-8")
     (out / "01_data_and_cleaning.html").write_text("<html>previous page</html>", encoding="utf-8")
+    from cmmc_analysis.outputs import write_manifest
+
+    write_manifest(out, ["index.html", "01_data_and_cleaning.html"], state="complete")
     return out
 
 

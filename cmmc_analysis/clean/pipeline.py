@@ -45,7 +45,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -1084,42 +1084,34 @@ def write_survey(
     Files: ``clean.<format>`` (index ``respondent_id`` as a column; ``sav``: SPSS with
     variable and value labels),
     ``missing.<format>``, ``flow.csv``, ``changes.csv``, ``details.csv``,
-    ``excluded.csv``. Returns the paths written. A path in ``protect`` (the raw
-    export) is never overwritten: a :class:`SurveyDataError` is raised first.
+    ``excluded.csv``. Returns the paths written. Nothing is harmed
+    (:func:`cmmc_analysis.outputs.write_files`): an output name that is a file of
+    ``protect`` (the raw export, the codebook: compared as files, so a hard or
+    symbolic link counts), a link, a folder, or a file that an earlier
+    ``write_survey`` did not write, raises :class:`~cmmc_analysis.errors.OutputError`
+    before anything is written; files are replaced by a rename, never written into.
     """
+    from ..outputs import write_files
+
     if format not in ("parquet", "csv", "sav"):
         raise SurveyDataError(f"parameter format={format!r}; expected 'parquet', 'csv' or 'sav'")
-    out = Path(out_dir)
-    names = [f"clean.{format}", f"missing.{format}"] + [
-        f"{n}.csv" for n in ("flow", "changes", "details", "excluded")
-    ]
-    guarded = {Path(p).resolve() for p in protect}
-    for name in names:
-        if (out / name).resolve() in guarded:
-            raise SurveyDataError(
-                "refusing to overwrite the raw export; expected an output folder that does "
-                "not hold it under this name",
-                path=out / name,
-            )
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise SurveyDataError(f"cannot create the output folder: {err.strerror}", path=out) from err
-    written = []
-    for name, table in (("clean", survey.data), ("missing", survey.missing)):
-        target = out / f"{name}.{format}"
+
+    def table_writer(table: pd.DataFrame) -> Callable[[Path], object]:
         frame = table.reset_index()
         if format == "sav":  # SPSS with variable and value labels (io/sav.py)
             from ..io.sav import write_survey_sav
 
-            write_survey_sav(frame, target, survey.codebook)
-        elif format == "parquet":
-            frame.to_parquet(target, index=False)
-        else:
-            frame.to_csv(target, index=False)
-        written.append(target)
-    for name in ("flow", "changes", "details", "excluded"):
-        target = out / f"{name}.csv"
-        getattr(survey.log, name).to_csv(target, index=False)
-        written.append(target)
-    return written
+            return lambda path: write_survey_sav(frame, path, survey.codebook)
+        if format == "parquet":
+            return lambda path: frame.to_parquet(path, index=False)
+        return lambda path: frame.to_csv(path, index=False)
+
+    def log_writer(name: str) -> Callable[[Path], object]:
+        return lambda path: getattr(survey.log, name).to_csv(path, index=False)
+
+    writers = {
+        f"clean.{format}": table_writer(survey.data),
+        f"missing.{format}": table_writer(survey.missing),
+    }
+    writers |= {f"{n}.csv": log_writer(n) for n in ("flow", "changes", "details", "excluded")}
+    return write_files(out_dir, writers, inputs=protect)

@@ -393,9 +393,13 @@ def _output_folder(out: str | Path) -> Path:
     return path.parent.resolve() / path.name
 
 
-def _protected(inputs: _Inputs) -> tuple[Path, ...]:
+def _protected(inputs: _Inputs, claims: str | Path | None) -> tuple[Path | None, ...]:
     """The files no output may be, hold or link to: export, codebook, claims."""
-    return (inputs.data_file, inputs.codebook, paths.DEFAULT_CLAIMS)
+    from ..claims.locate import claims_file
+    from ..codebook import load_codebook
+
+    chosen = claims_file(load_codebook(inputs.codebook), claims)
+    return (inputs.data_file, inputs.codebook, chosen, paths.DEFAULT_CLAIMS)
 
 
 def _run(coro: Any) -> Any:
@@ -486,7 +490,11 @@ def build_report(
         Interim cut-off: a cut-off name of the codebook or a date-time
         (default: the codebook's default cut-off).
     out
-        The report folder, replaced as a whole on success.
+        The report folder, replaced as a whole on success. It must be new or a folder
+        an earlier build made (marked by its ``.cmmc-report`` manifest and holding only
+        the files listed there); anything else (a folder of other files, ``.``, the
+        data's folder, a symbolic link, a file, an input) is refused before any
+        notebook runs (:mod:`cmmc_analysis.outputs`).
     code, no_code
         Which flavours to write: ``<name>-code.html`` (with code) and ``<name>.html``
         (shareable, no code). Both by default; at least one.
@@ -517,6 +525,10 @@ def build_report(
         A notebook failed (naming it, the cell and the error), an input is missing,
         or the leak check found personal data (:class:`PrivacyLeakError`); ``out`` is
         then left as it was.
+    OutputError
+        ``out`` is not the tool's to replace (see ``out``).
+    KeyboardInterrupt
+        Ctrl-C or SIGTERM: the hidden build folder is deleted, ``out`` is left as it was.
     """
     if not (code or no_code):
         raise ReportError(
@@ -526,16 +538,17 @@ def build_report(
     lang, claims_path = _survey_options(inputs, lang, claims)
     notebooks_dir = Path(notebooks_dir if notebooks_dir is not None else paths.NOTEBOOKS_DIR)
     notebooks = find_notebooks(notebooks_dir)
+    shown = out
     out = _output_folder(out)
-    protected = _protected(inputs)
+    protected = _protected(inputs, claims)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OutputError(
-            f"output folder '{out.name}': cannot create its parent folder ({err.strerror})"
+            f"output folder '{shown}': cannot create its parent folder ({err.strerror})"
         ) from err
     outputs.remove_stale(out)
-    outputs.check_report_target(out, inputs=protected)
+    outputs.check_report_target(out, inputs=protected, shown=shown)
     params = {
         "data_path": str(inputs.data) if inputs.data is not None else None,
         "codebook_path": str(inputs.codebook) if codebook is not None else None,
@@ -583,7 +596,7 @@ def build_report(
             screenshot_report(tmp, pages=shot_pages)
         written = [p.name for p in tmp.iterdir() if p.name != outputs.MARKER]
         outputs.write_manifest(tmp, written, state="complete")
-        outputs.swap(tmp, out, inputs=protected)
+        outputs.swap(tmp, out, inputs=protected, shown=shown)
     except BaseException:
         outputs.remove_owned(tmp)
         raise
