@@ -262,3 +262,66 @@ def test_a_missing_export_is_one_line_exit_2(tmp_path: Path, capsys) -> None:
     assert main(["codebook", "draft", str(tmp_path / "nope.csv")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "nope.csv" in err
+
+
+# --- any export ----------------------------------------------------------------------------
+
+_CELL = st.one_of(
+    st.sampled_from(
+        [
+            "Agree",
+            "Disagree",
+            "Strongly agree",
+            "Non so",
+            "Sì",
+            "No",
+            "",
+            "",
+            "12",
+            "3,5",
+            "45 %",
+            "2024-05-02 09:00:00",
+            "02/05/2024 9.00.00",
+            "a@b.example",
+            "Rome; Milan",
+            "Meno di 50",
+            "50–249",
+            "1 - Per nulla",
+            "5 - Molto",
+        ]
+    ),
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    headers=st.lists(
+        _HEADER, min_size=2, max_size=5, unique_by=lambda h: normalise_text(h).rstrip(" ?:.!")
+    ),
+    rows=st.lists(st.lists(_CELL, min_size=5, max_size=5), min_size=1, max_size=8),
+)
+def test_any_export_gives_a_loadable_draft_or_one_clear_error(
+    tmp_path: Path, headers: list[str], rows: list[list[str]]
+) -> None:
+    from cmmc_analysis.errors import SurveyDataError
+
+    path = tmp_path / "any.csv"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(headers)
+        writer.writerows(r[: len(headers)] for r in rows)
+    try:
+        draft = draft_from_export(path)
+    except SurveyDataError as err:
+        assert "\n" not in str(err)  # one line, naming what and where
+        return
+    cb = parse_codebook(yaml.safe_load(write_yaml(draft)))  # escaped: every header survives
+    texts = {_key(cb.header(i)) for i in cb.items}
+    assert texts <= {_key(h) for h in headers}
+    for body, col in zip(draft.items, range(len(headers)), strict=False):
+        values = [r[col] for r in rows if col < len(r)]
+        if any("@b.example" in v for v in values):
+            assert cb.items[body["id"]].pii

@@ -287,7 +287,7 @@ _PII_HEADERS = (
     ),
     (r"\b(indirizzo|address|via|cap|postcode|zip)\b", "an address"),
     (
-        r"\b(ip address|ipaddress|indirizzo ip|latitude|longitude|locationlatitude|locationlongitude)\b",
+        r"\b(ip address|ipaddress|ipaddr|indirizzo ip|latitude|longitude|locationlatitude|locationlongitude)\b",
         "a location",
     ),
     (r"codice fiscale|partita iva|\bvat\b|tax code|\bssn\b|passport", "an identity number"),
@@ -353,6 +353,8 @@ TIMESTAMP_FORMATS = (
     "%Y-%m-%dT%H:%M",
     "%Y-%m-%d",
     "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %I:%M:%S %p",
+    "%Y/%m/%d",
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
     "%d/%m/%Y %H.%M.%S",
@@ -371,7 +373,7 @@ TIMESTAMP_FORMATS = (
 )
 #: Formats the cleaning reads today: ISO 8601, and day-first dates.
 _CLEANING_READS = re.compile(r"^%Y-%m-%d|^%d")
-_TZ = re.compile(r"(\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})$")
+_TZ = re.compile(r"(\.\d+)?\s*(Z|[+-]\d{2}:?\d{2}|(GMT|UTC)([+-]\d{1,2}(:?\d{2})?)?|CET|CEST)$")
 
 
 @dataclass(frozen=True)
@@ -414,14 +416,16 @@ def detect_timestamps(values: Sequence[str], *, share: float = 0.8) -> Timestamp
     counts = Counter(texts)
     best: tuple[int, str, list[datetime]] | None = None
     scores: dict[str, int] = {}
+    read: set[str] = set()  # answers some format reads
     for fmt in TIMESTAMP_FORMATS:
         got = [(u, _parse(u, fmt)) for u in uniq]
         ok = [d for _, d in got if d is not None]
+        read.update(u for u, d in got if d is not None)
         n = sum(counts[u] for u, d in got if d is not None)
         scores[fmt] = n
         if ok and (best is None or n > best[0]):
             best = (n, fmt, ok)
-    if best is None or best[0] < share * len(texts):
+    if best is None or sum(counts[u] for u in read) < share * len(texts):
         return None
     n, fmt, ok = best
     twins = tuple(
@@ -579,11 +583,15 @@ def range_order(options: Sequence[str]) -> list[str] | None:
 _HEADER_KINDS = (
     (
         "submitted",
-        r"informazioni cronologiche|timestamp|submitted|submission|recorded ?date|"
+        r"informazioni cronologiche|timestamp|submitted|submission|submitdate|datestamp|"
+        r"recorded ?date|"
         r"end ?date|date ?submitted|data (di )?invio|completato|completed|data e ora|date$|^data$",
     ),
     ("started", r"start ?date|data (di )?inizio|started"),
-    ("duration", r"durata|duration|time taken|tempo impiegato|\bseconds\b|\bsecondi\b"),
+    (
+        "duration",
+        r"durata|duration|time taken|tempo impiegato|interviewtime|\bseconds\b|\bsecondi\b",
+    ),
     ("weight", r"\bweight\b|\bpeso\b|\bwgt\b"),
     (
         "segment",

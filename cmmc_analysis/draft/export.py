@@ -356,7 +356,8 @@ class _Builder:
             else:
                 self.d.check(entry, f"marked as personal data: the header suggests {why}")
             return body
-        stamps = C.detect_timestamps(values)
+        timed = kinds & {"submitted", "started"}
+        stamps = C.detect_timestamps(values, share=0.3 if timed else 0.8)
         if stamps is not None:
             return self.timestamp(body, entry, kinds, stamps)
         match = recognise_scale(values, lang=self.lang)
