@@ -29,8 +29,16 @@ __all__ = ["build_parser", "main"]
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     """Write a simulated raw export (and the list of planted mess beside it)."""
-    from .synth import simulate, write_export
+    from .errors import OutputError
+    from .synth import planted_path, simulate, write_export
 
+    for path in (args.out, planted_path(args.out)):
+        if os.path.lexists(path):  # never overwrite: it could be a real export
+            raise OutputError(
+                f"output '{path}' already exists; expected a new file name (simulate never "
+                "overwrites a file; delete it first if it is an older simulation); nothing "
+                "was changed"
+            )
     sim = simulate(seed=args.seed, n=args.n)
     out, planted = write_export(sim, args.out)
     print(

@@ -512,3 +512,29 @@ def test_clean_twice_replaces_its_own_files_and_keeps_others(tmp_path, capsys):
         ["clean.csv", "missing.csv", "flow.csv", "changes.csv", "details.csv", "excluded.csv"]
     )
     assert not [p for p in out.iterdir() if ".cmmc-tmp-" in p.name]
+
+
+def test_out_below_a_file_is_one_line(tmp_path, stubbed, capsys):
+    export = tmp_path / "export.csv"
+    export.write_bytes(paths.DEFAULT_EXPORT.read_bytes())
+    before = snapshot(tmp_path)
+    assert report("--out", str(export / "reports")) == 2
+    line = one_error_line(capsys)
+    assert f"output folder '{export / 'reports'}': cannot create its parent folder" in line
+    assert snapshot(tmp_path) == before
+
+
+# --- simulate --out -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("existing", ["export.csv", "export.planted.csv"])
+def test_simulate_never_overwrites_a_file(tmp_path, capsys, existing):
+    (tmp_path / existing).write_text("a real export, say")
+    before = snapshot(tmp_path)
+    assert main(["simulate", "--out", str(tmp_path / "export.csv")]) == 2
+    assert one_error_line(capsys) == (
+        f"cmmc-analysis simulate: error: output '{tmp_path / existing}' already exists; "
+        "expected a new file name (simulate never overwrites a file; delete it first if it "
+        "is an older simulation); nothing was changed"
+    )
+    assert snapshot(tmp_path) == before
