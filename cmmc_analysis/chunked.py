@@ -700,7 +700,6 @@ def chunked_summary(
     items: Sequence[str] | None = None,
     by: str | None = None,
     chunksize: int = 100_000,
-    lang: str | None = None,
     ci_level: float = 0.95,
     exclude_rows: Sequence[int] | None = None,
     totals: ScanTotals | None = None,
@@ -712,7 +711,7 @@ def chunked_summary(
     ----------
     path, codebook, items, by, chunksize, exclude_rows, read_options
         As in :func:`scan_export`.
-    lang, ci_level
+    ci_level
         As in :func:`cmmc_analysis.describe.likert.likert_summary`.
     totals
         A scan already made (``path`` is then not read again).
@@ -747,12 +746,11 @@ def chunked_summary(
             exclude_rows=exclude_rows,
             **read_options,
         )
-    lang = lang or codebook.source_language
     parts = []
     for item in totals.items if items is None else list(items):
         part = summary_from_counts(totals.counts[item], ci_level=ci_level)
         part.insert(0, "item", item)
-        part.insert(1, "label", codebook.text(item, lang))
+        part.insert(1, "label", codebook.text(item))
         if by is not None:
             part.insert(2, "segment", by)
             part.insert(3, "group", totals.groups)

@@ -26,7 +26,7 @@ COLUMNS: dict[str, str] = {
     "group": "level of the segment variable (canonical label)",
     "level": "answer level (canonical source-language label)",
     "code": "numeric code of an answer level (1..k, low to high)",
-    "label": "answer level or item text in the report's language",
+    "label": "text of the item, option or answer level (source language; display.with_labels translates)",
     "n": "number of valid (analysed, non-missing) answers used",
     "n_not_an_answer": "answers such as 'Non so', excluded from the base",
     "n_missing": "blank, not asked or rejected answers, excluded from the base",

@@ -242,7 +242,7 @@ def test_a_claims_file_for_another_survey_evaluates_without_code_changes():
     folder = PROJECT_ROOT / "tests" / "fixtures" / "second_survey"
     survey = load_survey(folder / "export.csv", codebook=folder / "codebook.yaml")
     claims = load_claims(folder / "claims.yaml", codebook=survey.codebook)
-    table = evaluate_claims(survey, claims, lang="en").set_index("claim")
+    table = evaluate_claims(survey, claims).set_index("claim")
     assert list(table.index) == ["P1", "P2", "P3", "P4"]
     assert set(table["verdict"]) <= {"supported", "not supported", "inconclusive"}
     # P1 by hand: the share of the two highest of seven points among valid answers

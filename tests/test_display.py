@@ -196,3 +196,32 @@ def test_every_public_display_name_is_importable_from_the_package() -> None:
     assert sorted(display.__all__) == sorted(
         n for m in (i18n, numbers, tables, banner, narrative, plots) for n in m.__all__
     )
+
+
+def test_with_labels_puts_the_page_language_into_computed_tables() -> None:
+    from cmmc_analysis.claims.evaluate import evaluate_claims, load_claims
+    from cmmc_analysis.codebook import load_codebook
+    from cmmc_analysis.describe import choice_summary, distribution, likert_summary
+    from cmmc_analysis.display import with_labels
+    from cmmc_analysis.examples import toy_survey
+
+    s, cb = toy_survey(), load_codebook()
+    # computing gives the source language (Italian) ...
+    summary = likert_summary(s, ["tech_cloud"])
+    assert summary["label"].tolist() == [cb.text("tech_cloud", "it")]
+    # ... and the display layer the page's, leaving ids and numbers alone
+    english = with_labels(summary, cb, "en")
+    assert english["label"].tolist() == ["cloud contact-center solutions"]
+    pd.testing.assert_frame_equal(english.drop(columns="label"), summary.drop(columns="label"))
+    d = with_labels(distribution(s, ["tech_cloud"]), cb, "en")
+    assert d["label"].tolist() == cb.scale_of("tech_cloud").labels("en") + ["Don't know"]
+    c = with_labels(choice_summary(s, "channels_up"), cb, "en")
+    assert c.loc[c["option"] == "App di messaggistica", "label"].tolist() == ["Messaging apps"]
+    claims = load_claims(codebook=cb)
+    from cmmc_analysis.survey import load_survey
+
+    verdicts = evaluate_claims(load_survey(), claims)
+    assert verdicts["statement"].tolist() == [claims.get(c).text("it") for c in verdicts["claim"]]
+    shown = with_labels(verdicts, cb, "en", claims=claims)
+    assert shown["statement"].tolist() == [claims.get(c).text("en") for c in verdicts["claim"]]
+    assert "label" not in shown  # a verdict's item lists several ids: no label column

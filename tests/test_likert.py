@@ -25,6 +25,7 @@ from cmmc_analysis.describe import (
     reverse,
     summary_from_counts,
 )
+from cmmc_analysis.display import with_labels
 from cmmc_analysis.errors import SurveyDataError
 from cmmc_analysis.survey import Survey
 
@@ -110,7 +111,7 @@ def test_not_an_answer_is_out_of_the_base_and_shown_apart():
     row = likert_summary(s, ["tech_cloud"]).iloc[0]
     assert (row["n"], row["n_not_an_answer"], row["n_missing"]) == (4, 1, 1)
     assert row["mean"] == pytest.approx(15 / 4)
-    d = distribution(s, ["tech_cloud"], lang="en")
+    d = with_labels(distribution(s, ["tech_cloud"]), CB, "en")
     assert d["level"].tolist()[-1] == "Non so"
     assert d["label"].tolist()[-1] == "Don't know"
     na_row = d[d["is_not_an_answer"]].iloc[0]
@@ -290,7 +291,7 @@ def _multi_survey(rng, n):
 def test_choice_summary_multi_matches_oracle_and_is_ranked():
     rng = np.random.default_rng(6)
     s, ticks, answered = _multi_survey(rng, 500)
-    t = choice_summary(s, "channels_up", lang="en")
+    t = with_labels(choice_summary(s, "channels_up"), CB, "en")
     assert (t["n"] == answered.sum()).all()
     assert t["share"].is_monotonic_decreasing
     for j, opt in enumerate(CB.item("channels_up").options):

@@ -206,11 +206,11 @@ _STATISTICS: dict[str, Callable[[Survey, Claim, float], _Estimate]] = {
 # --- evaluation ------------------------------------------------------------------------
 
 
-def _evaluate_one(survey: Survey, claim: Claim, cs: ClaimSet, lang: str) -> dict[str, Any]:
+def _evaluate_one(survey: Survey, claim: Claim, cs: ClaimSet) -> dict[str, Any]:
     kind = claim.comparison["type"]
     row: dict[str, Any] = {
         "claim": claim.id,
-        "statement": claim.text(lang),
+        "statement": claim.text(survey.codebook.source_language),
         "item": ", ".join(claim.items),
         "statistic": claim.statistic["type"],
         "comparison": kind,
@@ -366,7 +366,6 @@ def evaluate_claims(
     survey: Survey,
     claims: ClaimSet | None = None,
     *,
-    lang: str | None = None,
     cut: str = FINAL,
 ) -> pd.DataFrame:
     """Evaluate every claim on ``survey`` into a verdict table.
@@ -378,8 +377,6 @@ def evaluate_claims(
     claims
         A :class:`ClaimSet` (default: the bundled claims, validated against the
         survey's codebook).
-    lang
-        Language of the ``statement`` column (default: the codebook's source language).
     cut
         Label of this cut (``"final"`` or a cut-off name); claims whose ``cuts`` do not
         include it are left out.
@@ -387,7 +384,9 @@ def evaluate_claims(
     Returns
     -------
     pandas.DataFrame
-        One row per claim: ``claim``, ``statement``, ``item``, ``statistic``,
+        One row per claim: ``claim``, ``statement`` (in the codebook's source
+        language; :func:`cmmc_analysis.display.with_labels` with ``claims=`` gives the
+        page's), ``item``, ``statistic``,
         ``comparison``, ``threshold``, ``threshold_low``, ``threshold_high``, ``n``,
         ``estimate``, ``ci_low``, ``ci_high``, ``ci_level``, ``ci_method``,
         ``method`` (the test and its H1), ``alternative``, ``p_value``, ``p_adjusted``
@@ -404,11 +403,8 @@ def evaluate_claims(
     from ..significance import adjust_pvalues
 
     claims = claims or load_claims(codebook=survey.codebook)
-    lang = lang or survey.codebook.source_language
     rows = [
-        _evaluate_one(survey, c, claims, lang)
-        for c in claims.claims
-        if c.cuts is None or cut in c.cuts
+        _evaluate_one(survey, c, claims) for c in claims.claims if c.cuts is None or cut in c.cuts
     ]
     table = pd.DataFrame(rows)
     p = table["p_value"].to_numpy(dtype=float)
@@ -429,7 +425,6 @@ def evaluate_cuts(
     claims: ClaimSet | None = None,
     *,
     cutoff: str | pd.Timestamp | None = None,
-    lang: str | None = None,
 ) -> pd.DataFrame:
     """The verdict table on the interim cut and on the final data, stacked.
 
@@ -452,8 +447,8 @@ def evaluate_cuts(
     interim = survey.cut(cutoff)
     return pd.concat(
         [
-            evaluate_claims(interim, claims, lang=lang, cut=str(interim.cutoff)),
-            evaluate_claims(survey, claims, lang=lang, cut=FINAL),
+            evaluate_claims(interim, claims, cut=str(interim.cutoff)),
+            evaluate_claims(survey, claims, cut=FINAL),
         ],
         ignore_index=True,
     )
@@ -464,7 +459,6 @@ def compare_cuts(
     claims: ClaimSet | None = None,
     *,
     cutoff: str | pd.Timestamp | None = None,
-    lang: str | None = None,
 ) -> pd.DataFrame:
     """Interim and final verdicts side by side, with what changed.
 
@@ -483,7 +477,7 @@ def compare_cuts(
     >>> bool(side.loc["S2", "settled_interim"])
     True
     """
-    long = evaluate_cuts(survey, claims, cutoff=cutoff, lang=lang)
+    long = evaluate_cuts(survey, claims, cutoff=cutoff)
     interim_label = next(c for c in long["cut"].unique() if c != FINAL)
     cols = ["n", "estimate", "ci_low", "ci_high", "p_adjusted", "verdict", "settled"]
     parts = []
@@ -523,7 +517,6 @@ def sensitivity(
     *,
     codebook: Codebook | None = None,
     optional: Sequence[str] = ("speeders", "straightliners"),
-    lang: str | None = None,
 ) -> pd.DataFrame:
     """Verdicts with and without the optional exclusions (speeders, straight-liners).
 
@@ -553,9 +546,9 @@ def sensitivity(
     if raw is None or isinstance(raw, str | Path):
         raw = read_export(raw if raw is not None else DEFAULT_EXPORT, codebook=codebook)
     claims = claims or load_claims(codebook=codebook)
-    base = evaluate_claims(clean(raw, codebook), claims, lang=lang)
+    base = evaluate_claims(clean(raw, codebook), claims)
     rules = {rule: {"exclude": False} for rule in optional}
-    alt = evaluate_claims(clean(raw, codebook, rules=rules), claims, lang=lang)
+    alt = evaluate_claims(clean(raw, codebook, rules=rules), claims)
     cols = ["claim", "n", "estimate", "verdict", "settled"]
     out = base[cols].merge(alt[cols], on="claim", suffixes=("", "_without"))
     out["changed"] = (out["verdict"] != out["verdict_without"]) | (

@@ -28,7 +28,6 @@ def choice_summary(
     *,
     by: str | None = None,
     weights: str | None = None,
-    lang: str | None = None,
     ci_level: float = 0.95,
 ) -> pd.DataFrame:
     """Share of respondents choosing each option of a single- or multiple-choice item.
@@ -44,14 +43,15 @@ def choice_summary(
         The cleaned survey.
     item
         A ``single`` or ``multi`` item id.
-    by, weights, lang, ci_level
+    by, weights, ci_level
         As in :func:`likert_summary`.
 
     Returns
     -------
     DataFrame
-        ``item``, [``segment``, ``group``], ``option`` (canonical label), ``label`` (in
-        ``lang``), ``count``, ``n``, ``share``, ``ci_low``, ``ci_high`` (Wilson on Kish's
+        ``item``, [``segment``, ``group``], ``option`` (canonical label), ``label`` (the
+        option's text in the codebook's source language;
+        :func:`cmmc_analysis.display.with_labels` gives the page's), ``count``, ``n``, ``share``, ``ci_low``, ``ci_high`` (Wilson on Kish's
         n_eff), ``n_eff``, ``weighted``; ranked by share (highest first, codebook order
         breaking ties) within each group.
 
@@ -59,17 +59,16 @@ def choice_summary(
     --------
     >>> from cmmc_analysis.examples import toy_survey
     >>> s = toy_survey()
-    >>> choice_summary(s, "channels_up", lang="en")[["option", "label", "count", "n", "share"]]
-                option           label  count  n  share
-    0   Chat / webchat  Chat / webchat      3  4   0.75
-    1            Email           Email      2  4   0.50
-    2  App di messaggistica  Messaging apps  1  4   0.25
+    >>> choice_summary(s, "channels_up")[["option", "count", "n", "share"]]
+                     option  count  n  share
+    0        Chat / webchat      3  4   0.75
+    1                 Email      2  4   0.50
+    2  App di messaggistica      1  4   0.25
     ...
     """
     cb = survey.codebook
     spec = cb.item(item)
     src = cb.source_language
-    lang = lang or src
     w = _weights(survey, weights)
     g, group_labels = _groups(survey, by)
     size = len(group_labels)
@@ -113,7 +112,6 @@ def choice_summary(
             f"parameter item: {item!r} is of type {spec.type!r}; expected 'single' or 'multi'"
         )
     options = [o.text(src) for o in spec.options] if spec.type == "multi" else opts
-    labels = [cb.translate(item, o, lang) for o in options]
     with np.errstate(invalid="ignore", divide="ignore"):
         share = counts / n[:, None]
         n_eff = np.where(n_sq > 0, n**2 / n_sq, 0.0)
@@ -124,7 +122,7 @@ def choice_summary(
         out["segment"] = by
         out["group"] = np.repeat(np.asarray(group_labels, dtype=object), m)
     out["option"] = np.tile(np.asarray(options, dtype=object), size)
-    out["label"] = np.tile(np.asarray(labels, dtype=object), size)
+    out["label"] = out["option"]
     out["count"] = counts.ravel()
     out["n"] = np.repeat(n, m)
     out["share"] = share.ravel()

@@ -168,7 +168,6 @@ def likert_summary(
     *,
     by: str | None = None,
     weights: str | None = None,
-    lang: str | None = None,
     ci_level: float = 0.95,
 ) -> pd.DataFrame:
     """One row per scale item (per group of ``by``): base, centre, spread and shares.
@@ -185,15 +184,15 @@ def likert_summary(
         answer to ``by`` are left out of the breakdown.
     weights
         Name of a column of ``survey.data`` with survey weights.
-    lang
-        Language of ``label`` (default: the codebook's source language).
     ci_level
         Confidence level of the top-2 interval.
 
     Returns
     -------
     DataFrame
-        ``item``, ``label`` (item text), [``segment``, ``group``], ``n``,
+        ``item``, ``label`` (item text in the codebook's source language; for the
+        page's language see :func:`cmmc_analysis.display.with_labels`), [``segment``,
+        ``group``], ``n``,
         ``n_not_an_answer``, ``n_missing``, ``n_eff``, ``mean``, ``sd``, ``median``,
         ``top2``, ``ci_low``, ``ci_high`` (Wilson interval of ``top2``), ``bottom2``,
         ``net``, ``share_1`` .. ``share_k`` (share of each scale point, base ``n``),
@@ -203,17 +202,16 @@ def likert_summary(
     --------
     >>> from cmmc_analysis.examples import toy_survey
     >>> s = toy_survey()
-    >>> t = likert_summary(s, ["tech_cloud", "tech_chatbot"], lang="en")
-    >>> t[["item", "label", "n", "mean", "median", "net"]]
-               item                            label  n      mean  median       net
-    0    tech_cloud   cloud contact-center solutions  7  3.571429     4.0  0.428571
-    1  tech_chatbot  chatbots and virtual assistants  8  3.000000     3.0  0.125000
+    >>> t = likert_summary(s, ["tech_cloud", "tech_chatbot"])
+    >>> t[["item", "n", "mean", "median", "net"]]
+               item  n      mean  median       net
+    0    tech_cloud  7  3.571429     4.0  0.428571
+    1  tech_chatbot  8  3.000000     3.0  0.125000
     """
     items = _scale_items(survey, items)
     w = _weights(survey, weights)
     g, group_labels = _groups(survey, by)
     size = len(group_labels)
-    lang = lang or survey.codebook.source_language
     parts = []
     for item in items:
         k = survey.codebook.scale_of(item).k
@@ -223,7 +221,7 @@ def likert_summary(
         na = _not_an_answer(survey, item)
         part = summary_from_counts(counts, sq, ci_level=ci_level)
         part.insert(0, "item", item)
-        part.insert(1, "label", survey.codebook.text(item, lang))
+        part.insert(1, "label", survey.codebook.text(item))
         if by is not None:
             part.insert(2, "segment", by)
             part.insert(3, "group", group_labels)
@@ -245,7 +243,6 @@ def distribution(
     *,
     by: str | None = None,
     weights: str | None = None,
-    lang: str | None = None,
     ci_level: float = 0.95,
 ) -> pd.DataFrame:
     """Long table of answer levels per item (per group): every scale point, plus not-an-answer.
@@ -258,14 +255,15 @@ def distribution(
 
     Parameters
     ----------
-    survey, items, by, weights, lang, ci_level
+    survey, items, by, weights, ci_level
         As in :func:`likert_summary`.
 
     Returns
     -------
     DataFrame
         ``item``, [``segment``, ``group``], ``level`` (canonical label), ``code``
-        (1..k, missing for not-an-answer), ``label`` (level in ``lang``), ``count``,
+        (1..k, missing for not-an-answer), ``label`` (the level's text in the codebook's
+        source language; :func:`cmmc_analysis.display.with_labels` gives the page's), ``count``,
         ``n`` (the row's base), ``share`` (= count / n), ``ci_low``, ``ci_high`` (Wilson
         on Kish's n_eff), ``n_eff``, ``is_not_an_answer``, ``weighted``.
 
@@ -273,18 +271,17 @@ def distribution(
     --------
     >>> from cmmc_analysis.examples import toy_survey
     >>> s = toy_survey()
-    >>> d = distribution(s, ["tech_cloud"], lang="en")
-    >>> d[["level", "code", "label", "count", "n", "share"]].tail(3)
-                     level  code           label  count  n     share
-    3  Abbastanza d'accordo     4           Agree      3  7  0.428571
-    4       Molto d'accordo     5  Strongly agree      2  7  0.285714
-    5                Non so  <NA>      Don't know      1  8  0.125000
+    >>> d = distribution(s, ["tech_cloud"])
+    >>> d[["level", "code", "count", "n", "share"]].tail(3)
+                     level  code  count  n     share
+    3  Abbastanza d'accordo     4      3  7  0.428571
+    4       Molto d'accordo     5      2  7  0.285714
+    5                Non so  <NA>      1  8  0.125000
     """
     items = _scale_items(survey, items)
     w = _weights(survey, weights)
     g, group_labels = _groups(survey, by)
     size = len(group_labels)
-    lang = lang or survey.codebook.source_language
     src = survey.codebook.source_language
     parts = []
     for item in items:
@@ -299,8 +296,6 @@ def distribution(
         has_na_row = bool(scale.not_an_answer) or na_count.sum() > 0
         na_level = [" / ".join(scale.na_labels(src)) or "not_an_answer"]
         levels = scale.labels() + (na_level if has_na_row else [])
-        na_label = [" / ".join(scale.na_labels(lang)) or "not_an_answer"]
-        labels = scale.labels(lang) + (na_label if has_na_row else [])
         # columns 0..k-1: scale points over the valid answers; column k: not-an-answer
         # over all answers. Bases (and their squared weights) repeat across the k points.
         n, n_sq = counts.sum(axis=1, keepdims=True), sq.sum(axis=1, keepdims=True)
@@ -322,7 +317,7 @@ def distribution(
         code[is_na] = pd.NA
         part["level"] = np.tile(np.asarray(levels, dtype=object), size)
         part["code"] = code
-        part["label"] = np.tile(np.asarray(labels, dtype=object), size)
+        part["label"] = part["level"]
         part["count"] = cnt.ravel()
         part["n"] = base.ravel()
         part["share"] = share.ravel()

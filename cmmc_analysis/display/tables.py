@@ -1,8 +1,11 @@
 """Result tables made ready for a page: labels, headers and numbers in its language.
 
-The computing functions return tidy tables of ids and numbers; this module turns them
-into what a reader sees:
+The computing functions return tidy tables of ids and numbers (texts, where they give
+any, in the codebook's source language); this module turns them into what a reader sees:
 
+- :func:`with_labels` puts the page's language into a result table: its ``label``
+  column (the item's text, the answer option's or the scale point's label) and its
+  ``statement`` column (a claim's statement);
 - :func:`format_table` writes every number as text in the page's language (shares as
   percentages, p-values, counts, decimals; see :mod:`~cmmc_analysis.display.numbers`),
   translates column headings, verdicts, directions and rule names, and shows item and
@@ -41,6 +44,7 @@ __all__ = [
     "PERCENT_COLUMNS",
     "VIEWS",
     "item_label",
+    "with_labels",
     "header",
     "format_table",
     "format_claims",
@@ -217,6 +221,91 @@ def item_label(codebook: Any, item_id: Any, lang: str) -> str:
     if item_id in codebook.constructs:
         return codebook.constructs[item_id].text.text(lang)
     return item_id
+
+
+def _scale_point(codebook: Any, item: str, code: Any, lang: str) -> str:
+    """The label of scale point ``code`` (1..k) of ``item``; not-an-answer when missing."""
+    scale = codebook.scale_of(item)
+    if is_missing(code):
+        return " / ".join(scale.na_labels(lang)) or "not_an_answer"
+    return scale.labels(lang)[int(code) - 1]
+
+
+def with_labels(
+    table: pd.DataFrame, codebook: Any, lang: str, *, claims: Any = None
+) -> pd.DataFrame:
+    """A copy of a result table with its texts in ``lang``.
+
+    The computing functions return ids and canonical values, and texts (where they give
+    any) in the codebook's source language; this puts the page's language in:
+
+    - ``label`` (not for a verdict table, whose ``item`` lists several ids): for a
+      table with ``item`` and ``option`` (``choice_summary``), the
+      option's label; with ``item``, ``code`` and ``is_not_an_answer``
+      (``distribution``), the scale point's label (the not-an-answer labels joined by
+      " / " on the not-an-answer row); otherwise with ``item`` (``likert_summary``,
+      ``reliability_table``, tests), the item's or construct's text. An existing
+      ``label`` column is replaced in place, a missing one is added after the column
+      it labels;
+    - ``statement``: with ``claims`` (a :class:`~cmmc_analysis.claims.evaluate.ClaimSet`)
+      and a ``claim`` column, each claim's statement (replaced in place, or added after
+      ``claim``).
+
+    Ids and numbers are left as they are; the input is not changed.
+
+    Parameters
+    ----------
+    table
+        A result table of the library.
+    codebook
+        The survey's :class:`~cmmc_analysis.codebook.Codebook`.
+    lang
+        ``"it"`` or ``"en"``.
+    claims
+        The claims, for the ``statement`` column of a verdict table.
+
+    Examples
+    --------
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> cb = load_codebook()
+    >>> tab = pd.DataFrame({"item": ["tech_cloud"] * 2, "level": ["Molto d'accordo", "Non so"],
+    ...                     "code": pd.array([5, None], dtype="Int64"),
+    ...                     "is_not_an_answer": [False, True], "count": [4, 1]})
+    >>> with_labels(tab, cb, "en")[["label", "count"]].to_dict("list")
+    {'label': ['Strongly agree', "Don't know"], 'count': [4, 1]}
+    >>> with_labels(pd.DataFrame({"item": ["org_type"], "n": [12]}), cb, "en")["label"].tolist()
+    ['Type of organisation']
+    """
+    check_lang(lang)
+    out = table.copy()
+    columns = set(out.columns)
+    if "item" in columns and "claim" not in columns:
+        if "option" in columns:
+            labels = [
+                codebook.translate(i, o, lang) if isinstance(o, str) else MISSING
+                for i, o in zip(out["item"], out["option"], strict=True)
+            ]
+            after = "option"
+        elif {"code", "is_not_an_answer"} <= columns:
+            labels = [
+                _scale_point(codebook, i, c, lang)
+                for i, c in zip(out["item"], out["code"], strict=True)
+            ]
+            after = "code"
+        else:
+            labels = [item_label(codebook, i, lang) for i in out["item"]]
+            after = "item"
+        _put(out, "label", labels, after)
+    if claims is not None and "claim" in columns:
+        _put(out, "statement", [claims.get(c).text(lang) for c in out["claim"]], "claim")
+    return out
+
+
+def _put(table: pd.DataFrame, column: str, values: list[Any], after: str) -> None:
+    if column in table:
+        table[column] = values
+    else:
+        table.insert(table.columns.get_loc(after) + 1, column, values)
 
 
 def header(column: str, lang: str) -> str:
