@@ -31,7 +31,7 @@ LANGUAGE_ALLOWED = {
     "cmmc_analysis.banner.Banner.to_styler",
     "cmmc_analysis.banner.Banner.to_excel",
     # a claim's statement as the claims file words it, in a language of the file
-    "cmmc_analysis.claims.evaluate.Claim.text",
+    "cmmc_analysis.claims.spec.Claim.text",
 }
 
 

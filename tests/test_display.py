@@ -199,7 +199,7 @@ def test_every_public_display_name_is_importable_from_the_package() -> None:
 
 
 def test_with_labels_puts_the_page_language_into_computed_tables() -> None:
-    from cmmc_analysis.claims.evaluate import evaluate_claims, load_claims
+    from cmmc_analysis.claims import evaluate_claims, load_claims
     from cmmc_analysis.codebook import load_codebook
     from cmmc_analysis.describe import choice_summary, distribution, likert_summary
     from cmmc_analysis.display import with_labels

@@ -247,7 +247,7 @@ def with_labels(
       ``reliability_table``, tests), the item's or construct's text. An existing
       ``label`` column is replaced in place, a missing one is added after the column
       it labels;
-    - ``statement``: with ``claims`` (a :class:`~cmmc_analysis.claims.evaluate.ClaimSet`)
+    - ``statement``: with ``claims`` (a :class:`~cmmc_analysis.claims.spec.ClaimSet`)
       and a ``claim`` column, each claim's statement (replaced in place, or added after
       ``claim``).
 
