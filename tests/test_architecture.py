@@ -30,8 +30,9 @@ LANGUAGE_ALLOWED = {
     # Banner.to_styler / to_excel: shortcuts for cmmc_analysis.display.format_banner
     "cmmc_analysis.banner.Banner.to_styler",
     "cmmc_analysis.banner.Banner.to_excel",
-    # a claim's statement as the claims file words it, in a language of the file
+    # a claim's statement and title as the claims file words them, in a language of the file
     "cmmc_analysis.claims.spec.Claim.text",
+    "cmmc_analysis.claims.spec.Claim.heading",
 }
 
 

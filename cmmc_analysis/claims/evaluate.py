@@ -443,7 +443,7 @@ def evaluate_cuts(
     """
     claims = claims or load_claims(codebook=survey.codebook)
     if cutoff is None and survey.codebook.default_cutoff is None:  # no interim: final only
-        return evaluate_claims(survey, claims, lang=lang, cut=FINAL)
+        return evaluate_claims(survey, claims, cut=FINAL)
     interim = survey.cut(cutoff)
     return pd.concat(
         [
