@@ -29,6 +29,7 @@ Examples
 from __future__ import annotations
 
 import hashlib
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -170,9 +171,15 @@ class Construct:
     min_valid: float = 0.5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Codebook:
-    """A validated codebook. Build it with :func:`load_codebook`."""
+    """A validated codebook. Build it with :func:`load_codebook`.
+
+    Its ``repr`` is one short line (``_repr_html_`` a small table in a notebook):
+
+    >>> load_codebook()
+    <Codebook remote_working_2020 from codebook.yaml: 35 items (21 scale, 6 single, 1 multi, 2 numeric, 4 text, 1 datetime), 3 scales, 2 grids, 2 constructs, languages it, en>
+    """
 
     survey: Mapping[str, Any]
     source_language: str
@@ -189,6 +196,31 @@ class Codebook:
     path: Path | None = None
     sha256: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    # --- display -------------------------------------------------------------
+    def summary(self) -> dict[str, str]:
+        """What the codebook describes, as short texts (for ``repr`` and notebooks)."""
+        types = {t: len(self.items_of_type(t)) for t in ITEM_TYPES}
+        kinds = ", ".join(f"{n} {t}" for t, n in types.items() if n)
+        return {
+            "survey": self.survey_id or "(no id)",
+            "file": self.path.name if self.path is not None else "(built in memory)",
+            "items": f"{len(self.items)} items ({kinds})",
+            "scales": f"{len(self.scales)} scales",
+            "grids": f"{len(self.grids)} grids",
+            "constructs": f"{len(self.constructs)} constructs",
+            "languages": "languages " + ", ".join(self.languages),
+        }
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        return (
+            f"<Codebook {s['survey']} from {s['file']}: {s['items']}, {s['scales']}, "
+            f"{s['grids']}, {s['constructs']}, {s['languages']}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return _html_table("Codebook", self.summary())
 
     # --- look-ups ------------------------------------------------------------
     @property
@@ -485,6 +517,15 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
         path=path,
         raw=doc,
     )
+
+
+def _html_table(title: str, rows: Mapping[str, str]) -> str:
+    """A small HTML table of ``rows`` (every text escaped), for ``_repr_html_``."""
+    body = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+        for k, v in rows.items()
+    )
+    return f"<table><caption>{html.escape(title)}</caption>{body}</table>"
 
 
 def _label(doc: LabelDoc) -> Label:

@@ -11,13 +11,19 @@ Examples
 >>> err = ExportError("unknown delimiter", path="export.csv", row=3, column="role")
 >>> str(err)
 'export.csv, row 3, column role: unknown delimiter'
->>> isinstance(err, SurveyDataError)
-True
+>>> isinstance(err, SurveyDataError), isinstance(err, ValueError)
+(True, True)
+
+Each exception also subclasses the builtin it refines, so ``except ValueError`` code
+written for pandas or the standard library keeps working: bad input is a
+:class:`ValueError`, a failed report build also a :class:`RuntimeError`. A message is
+always one line (line breaks in a file name or a value are shown as spaces).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "SurveyDataError",
@@ -30,8 +36,8 @@ __all__ = [
 ]
 
 
-class SurveyDataError(Exception):
-    """Base class: bad input that the user can fix.
+class SurveyDataError(ValueError):
+    """Base class: bad input that the user can fix (a :class:`ValueError`).
 
     Parameters
     ----------
@@ -66,14 +72,21 @@ class SurveyDataError(Exception):
     def _format(self) -> str:
         where = []
         if self.path is not None:
-            where.append(self.path.name)
+            name = self.path.name
+            where.append(name if name.isprintable() else repr(name))
         if self.entry is not None:
             where.append(f"entry {self.entry}")
         if self.row is not None:
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+        text = f"{', '.join(where)}: {self.message}" if where else str(self.message)
+        return " ".join(text.splitlines())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # keep path, row, column and entry when the error crosses a process boundary
+        where = {"path": self.path, "row": self.row, "column": self.column, "entry": self.entry}
+        return (_rebuild, (type(self), self.message, where))
 
 
 class CodebookError(SurveyDataError):
@@ -88,8 +101,11 @@ class ClaimsError(SurveyDataError):
     """The claims file is malformed or does not fit the codebook."""
 
 
-class ReportError(SurveyDataError):
-    """A report build failed (a notebook raised, or an output is unsafe)."""
+class ReportError(SurveyDataError, RuntimeError):
+    """A report build failed (a notebook raised, or an output is unsafe).
+
+    Also a :class:`RuntimeError`: the build, not only its input, went wrong.
+    """
 
 
 class PrivacyLeakError(ReportError):
@@ -98,3 +114,7 @@ class PrivacyLeakError(ReportError):
 
 class OutputError(SurveyDataError):
     """An output would replace, overwrite or delete an input or a file the tool did not write."""
+
+
+def _rebuild(cls: type[SurveyDataError], message: str, where: dict[str, Any]) -> SurveyDataError:
+    return cls(message, **where)

@@ -39,7 +39,7 @@ from .paths import DEFAULT_EXPORT
 __all__ = ["Survey", "load_survey"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Survey:
     """The analysed rows of a survey with their codebook, log and provenance.
 
@@ -70,6 +70,52 @@ class Survey:
 
     def __len__(self) -> int:
         return len(self.data)
+
+    def summary(self) -> dict[str, str]:
+        """What this Survey holds, as short texts (for ``repr`` and notebooks).
+
+        ``respondents``, ``items``, ``source`` (the export's file name), ``cut`` and
+        ``cleaning`` (rows read, excluded by rule, values changed).
+        """
+        cb = self.codebook
+        columns = [str(c) for c in self.data.columns]
+        analysed = [
+            i for i in cb.items if i in columns or any(c.startswith(f"{i}__") for c in columns)
+        ]
+        out = {
+            "survey": cb.survey_id or "(no id)",
+            "respondents": f"{len(self.data)} respondents",
+            "items": f"{len(analysed)} of {len(cb.items)} codebook items analysed",
+            "source": str(self.source.get("file") or "(built in memory)"),
+            "cut": self.cutoff or "final (all responses)",
+        }
+        counts = self.log.counts() if hasattr(self.log, "counts") else None
+        if counts is not None:
+            read = self.source.get("n_raw_rows")
+            excluded = counts[counts["excluded"] > 0]
+            by_rule = ", ".join(
+                f"{r} {n}" for r, n in zip(excluded["rule"], excluded["excluded"], strict=True)
+            )
+            out["cleaning"] = (
+                (f"{read} rows read, " if read is not None else "")
+                + f"{int(excluded['excluded'].sum())} excluded"
+                + (f" ({by_rule})" if by_rule else "")
+                + f", {int(counts['n'].sum())} values changed or rejected"
+            )
+        return out
+
+    def __repr__(self) -> str:
+        s = self.summary()
+        text = (
+            f"<Survey {s['survey']}: {s['respondents']}, {s['items']}, from {s['source']}, "
+            f"cut {s['cut']}"
+        )
+        return text + (f"; cleaning: {s['cleaning']}>" if "cleaning" in s else ">")
+
+    def _repr_html_(self) -> str:
+        from .codebook import _html_table
+
+        return _html_table("Survey", self.summary())
 
     def cut(self, until: str | pd.Timestamp | None = None) -> Survey:
         """The respondents who submitted before ``until``.
