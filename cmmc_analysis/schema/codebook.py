@@ -161,6 +161,12 @@ def _list(value: Any, what: str) -> Any:
     return value
 
 
+def _mapping(value: Any) -> Any:
+    if not isinstance(value, Mapping):
+        raise problem(f"expected a mapping of text keys, found {shown(value)}")
+    return value
+
+
 def _items(value: Any) -> Any:
     if not isinstance(value, list) or not value:
         raise problem(f"expected a non-empty list of items, found {shown(value)}")
@@ -193,6 +199,13 @@ class SurveyDoc(Strict):
     languages: (
         Annotated[list[Language], Field(min_length=1), expect("a list of language codes")] | None
     ) = Field(None, description="every text needs each of these (default: the source language)")
+
+    claims: Annotated[str, Field(min_length=1), expect("a file name")] | None = Field(
+        None, description="the survey's claims file, relative to the codebook"
+    )
+    texts: Annotated[dict[Key, LabelDoc], BeforeValidator(_mapping)] | None = Field(
+        None, description="the survey's own wording of report texts: key -> text in each language"
+    )
 
     @model_validator(mode="after")
     def _source_among_languages(self) -> SurveyDoc:
