@@ -290,7 +290,7 @@ VALUES = st.recursive(
 
 def _mutate(doc, data) -> object:
     """Replace, delete, wrap or add one entry somewhere in ``doc``; return the new doc."""
-    if data.draw(st.integers(0, 12), label="top") == 0:
+    if not isinstance(doc, dict | list) or data.draw(st.integers(0, 12), label="top") == 0:
         return data.draw(VALUES, label="whole")
     node = doc
     while True:
