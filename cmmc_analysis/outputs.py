@@ -54,6 +54,7 @@ __all__ = [
     "check_report_target",
     "remove_owned",
     "make_build_folder",
+    "publish",
     "remove_stale",
     "swap",
     "write_files",
@@ -292,18 +293,35 @@ def _prefix(out: Path) -> str:
 def make_build_folder(out: Path, files: Sequence[str]) -> Path:
     """A new hidden folder beside ``out`` for a build, marked as the tool's (state building).
 
-    Created with the usual permissions (``0o777`` less the umask, like ``mkdir``), not
-    the ``0o700`` of :func:`tempfile.mkdtemp`.
+    Readable by its owner only while the pages in it are unchecked; :func:`publish`
+    gives it the usual permissions once they passed.
     """
     for _ in range(100):
         folder = out.parent / f"{_prefix(out)}build-{secrets.token_hex(4)}"
         try:
-            os.mkdir(folder, 0o777)
+            os.mkdir(folder, 0o700)
         except FileExistsError:
             continue
         write_manifest(folder, files, state="building")
         return folder
     raise OutputError(f"cannot create a build folder beside {_shown(out)}")  # pragma: no cover
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def publish(folder: Path, files: Sequence[str]) -> None:
+    """Mark a checked build folder complete and give it the usual permissions.
+
+    The folder gets ``0o777`` less the umask, as ``mkdir`` would give it (not the
+    ``0o700`` of :func:`tempfile.mkdtemp`); its files were written with ``0o666`` less
+    the umask.
+    """
+    write_manifest(folder, files, state="complete")
+    os.chmod(folder, 0o777 & ~_umask())
 
 
 def _alive(pid: object) -> bool:

@@ -245,12 +245,21 @@ def test_a_new_report_is_marked_and_replaces_only_its_own_files(tmp_path, stubbe
     assert hidden_leftovers(tmp_path) == []
 
 
-def test_report_folders_and_files_respect_the_umask(tmp_path, stubbed):
+def test_report_folders_and_files_respect_the_umask(tmp_path, stubbed, monkeypatch):
+    seen = []
+    check = build._leak_check
+
+    def leak_check(files, *args, **kwargs):
+        seen.append(oct(files[0].parent.stat().st_mode & 0o777))
+        return check(files, *args, **kwargs)
+
+    monkeypatch.setattr(build, "_leak_check", leak_check)
     old = os.umask(0o022)
     try:
         assert report("--out", str(tmp_path / "a" / "reports")) == 0
     finally:
         os.umask(old)
+    assert seen == [oct(0o700)]  # unchecked pages: for the owner's eyes only
     out = tmp_path / "a" / "reports"
     assert oct(out.stat().st_mode & 0o777) == oct(0o755)  # not mkdtemp's 0o700
     for path in out.iterdir():
@@ -538,3 +547,13 @@ def test_simulate_never_overwrites_a_file(tmp_path, capsys, existing):
         "is an older simulation); nothing was changed"
     )
     assert snapshot(tmp_path) == before
+
+
+@pytest.mark.skipif(not os.path.ismount("/proc"), reason="needs /proc mounted")
+def test_a_mount_point_is_refused_before_the_build(stubbed, capsys):
+    assert report("--out", "/proc") == 2
+    assert one_error_line(capsys).endswith(
+        "output folder '/proc' is a mount point; expected a new folder or one an earlier "
+        "cmmc-analysis report made (holding only the files listed in its .cmmc-report); "
+        "nothing was changed"
+    )

@@ -595,7 +595,7 @@ def build_report(
 
             screenshot_report(tmp, pages=shot_pages)
         written = [p.name for p in tmp.iterdir() if p.name != outputs.MARKER]
-        outputs.write_manifest(tmp, written, state="complete")
+        outputs.publish(tmp, written)
         outputs.swap(tmp, out, inputs=protected, shown=shown)
     except BaseException:
         outputs.remove_owned(tmp)
