@@ -133,7 +133,7 @@ def load_margins(
 def margins_for(
     codebook: Codebook, path: str | Path = DEFAULT_MARGINS
 ) -> dict[str, dict[str, float]] | None:
-    """The margins of ``path`` if the file declares ``codebook``'s survey, else None.
+    """The margins of ``path`` if the file declares ``codebook``'s survey and its items, else None.
 
     A margins file names the survey it belongs to (``survey:`` = the codebook's survey
     id), so a notebook can show the weighting section for the bundled survey and skip
@@ -151,6 +151,9 @@ def margins_for(
         return None
     if not isinstance(doc, dict) or doc.get("survey") != codebook.survey_id:
         return None
+    named = doc.get("margins")
+    if isinstance(named, dict) and any(var not in codebook.items for var in named):
+        return None  # another codebook of the survey (a draft, say): the margins do not fit
     return load_margins(path, codebook)
 
 
