@@ -112,6 +112,7 @@ def test_an_xlsform_in_two_languages_converts_and_its_export_is_cleaned(
     assert cb.items["days"].asked_if == {"item": "remote", "in": ["Sì"]}
     assert (cb.items["days"].min, cb.items["days"].max) == (0, 5)
     assert cb.items["notes"].pii and cb.role("submitted_at") == "end"
+    assert cb.segments == ["team"]  # a profile question before the first scale
 
     survey = load_survey(_export(tmp_path / "export.csv"), codebook=cb)
     assert len(survey) == 4
@@ -351,3 +352,32 @@ def test_a_qualtrics_survey_converts_and_its_export_is_cleaned(tmp_path: Path, c
     survey = load_survey(export, codebook=cb)
     assert survey.codes(["q4_1"])["q4_1"].tolist() == [4.0, 5.0, 2.0]
     assert survey.missing["q3"].tolist()[1] == "not_asked"
+
+
+def test_the_report_runs_on_a_converted_xlsform(tmp_path: Path) -> None:
+    from cmmc_analysis.report.build import build_report
+
+    form = _xlsform(tmp_path / "form.xlsx")
+    codebook = tmp_path / "codebook.yaml"
+    assert main(["codebook", "from", str(form), "--lang", "it", "--out", str(codebook)]) == 0
+    agree = ["Per nulla d'accordo", "Poco d'accordo", "Abbastanza d'accordo", "Molto d'accordo"]
+    rows = [["end", "team", "happy", "remote", "days", "tools", "notes"]]
+    for i in range(24):  # a deterministic little export
+        remote = "Sì" if i % 3 else "No"
+        rows.append(
+            [
+                f"2024-06-{3 + i % 5:02d} {9 + i % 8:02d}:00:00",
+                ["Vendite", "Assistenza"][i % 2],
+                agree[(i * 7) % 4],
+                remote,
+                str(1 + i % 5) if remote == "Sì" else "",
+                ["Posta; Video", "Chat di gruppo", "Posta", ""][i % 4],
+                "",
+            ]
+        )
+    export = tmp_path / "export.csv"
+    with export.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    out = build_report(data=export, codebook=codebook, out=tmp_path / "report", code=False)
+    assert (out / "index.html").is_file() and (out / "04_findings.html").is_file()
+    assert "Squadra" in (out / "02_exploration.html").read_text(encoding="utf-8")

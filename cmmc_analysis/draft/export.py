@@ -36,7 +36,7 @@ from ..errors import SurveyDataError
 from ..io.reader import normalise_text, read_export
 from . import columns as C
 from .scales import ScaleMatch, is_not_an_answer, recognise_scale, spelling
-from .write import Draft, write_yaml
+from .write import Draft, mark_segments, write_yaml
 
 __all__ = ["draft_from_export", "read_columns", "detect_language"]
 
@@ -235,17 +235,14 @@ class _Builder:
     # -- the whole export --
     def build(self) -> None:
         self.find_grids()
-        first_scale = None
-        for pos, col in enumerate(self.cols):
+        for col in self.cols:
             if col.grid is not None and col.grid in self.d.grids:
                 body = self.grid_item(col)
             else:
                 body = self.column(col)
-            if body["type"] == "scale" and first_scale is None:
-                first_scale = pos
             col.body = body
             self.d.items.append(body)
-        self.segments(first_scale)
+        mark_segments(self.d, [c.header for c in self.cols])
         self.skip_logic()
         self.fieldwork()
         self.constructs()
@@ -501,21 +498,6 @@ class _Builder:
         return body
 
     # -- across columns --
-    def segments(self, first_scale: int | None) -> None:
-        for pos, col in enumerate(self.cols):
-            body = col.body
-            if body["type"] != "single" or not 2 <= len(body["options"]) <= 12:
-                continue
-            early = first_scale is None or pos < first_scale
-            named = "segment" in C.header_kind(col.header)
-            if early or named:
-                body["segment"] = True
-                if not named:
-                    self.d.check(
-                        f"items.{body['id']}",
-                        "offered as a segment: a profile question before the first scale",
-                    )
-
     def skip_logic(self) -> None:
         """A column answered only after some answers of an earlier single choice."""
         frame = self.data

@@ -38,7 +38,7 @@ from typing import Any
 from ..errors import SurveyDataError
 from . import columns as C
 from .scales import is_not_an_answer, recognise_scale
-from .write import Draft
+from .write import Draft, mark_segments
 
 __all__ = ["draft_from_qsf", "METADATA"]
 
@@ -148,6 +148,7 @@ def draft_from_qsf(path: str | Path, *, lang: str | None = None) -> Draft:
         conv.question(q)
     for q in questions:
         conv.logic(q)
+    mark_segments(draft)
     return draft
 
 

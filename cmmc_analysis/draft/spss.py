@@ -38,7 +38,7 @@ from ..io.sav import _read, sav_column_id
 from . import columns as C
 from .export import detect_language
 from .scales import is_not_an_answer, recognise_scale
-from .write import Draft
+from .write import Draft, mark_segments
 
 __all__ = ["draft_from_sav"]
 
@@ -129,6 +129,7 @@ def draft_from_sav(path: str | Path, *, lang: str | None = None) -> Draft:
             if level != "scale":
                 draft.check(entry, f"measure level {level!r} but no value labels")
         draft.items.append(body)
+    mark_segments(draft)
     return draft
 
 

@@ -44,7 +44,7 @@ import yaml
 
 from ..errors import SurveyDataError
 
-__all__ = ["Draft", "write_yaml", "save_yaml", "quote", "comment_text"]
+__all__ = ["Draft", "write_yaml", "save_yaml", "quote", "comment_text", "mark_segments"]
 
 
 @dataclass
@@ -260,3 +260,28 @@ def label(texts: Mapping[str, str], languages: Sequence[str]) -> dict[str, str]:
     """A label restricted to ``languages`` (others dropped, missing ones filled from the first)."""
     first = next(iter(texts.values()))
     return {lang: texts.get(lang, first) for lang in languages}
+
+
+def mark_segments(draft: Draft, headers: Sequence[str] | None = None) -> None:
+    """Offer single-choice items of 2-12 options as segments (``segment: true``).
+
+    Those before the first scale item (a profile block) and those whose text (or
+    ``headers``, one per item) names a profile question (role, sector, size, area,
+    age, team, ...); the first kind with a ``# check:``.
+    """
+    from .columns import header_kind
+
+    src = draft.survey["source_language"]
+    first = next((i for i, b in enumerate(draft.items) if b["type"] == "scale"), len(draft.items))
+    for pos, body in enumerate(draft.items):
+        if body["type"] != "single" or not 2 <= len(body.get("options", [])) <= 12:
+            continue
+        text = headers[pos] if headers is not None else body["text"][src]
+        named = "segment" in header_kind(text)
+        if pos < first or named:
+            body["segment"] = True
+            if not named:
+                draft.check(
+                    f"items.{body['id']}",
+                    "offered as a segment: a profile question before the first scale",
+                )

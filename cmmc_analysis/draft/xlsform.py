@@ -39,7 +39,7 @@ from typing import Any
 from ..errors import SurveyDataError
 from . import columns as C
 from .scales import is_not_an_answer, recognise_scale
-from .write import Draft
+from .write import Draft, mark_segments
 
 __all__ = ["draft_from_xlsform", "language_code"]
 
@@ -202,6 +202,7 @@ class _Converter:
                 self.relevant(body)
         if not self.d.items:
             raise SurveyDataError("the survey sheet holds no question", path=self.path)
+        mark_segments(self.d)
         return self.d
 
     def item(self, row, qtype, base, iid, entry, i) -> dict[str, Any] | None:
