@@ -34,6 +34,7 @@ import errno
 import json
 import os
 import secrets
+import socket
 import stat
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -166,6 +167,7 @@ def write_manifest(
         "version": __version__,
         "state": state,
         "pid": os.getpid() if pid is None else pid,
+        "host": socket.gethostname(),
         "files": sorted(set(files)),
     }
     tmp = folder / f"{marker}.tmp"
@@ -343,7 +345,7 @@ def remove_stale(out: Path) -> list[str]:
 
     Only folders named ``.<out name>.cmmc-build-*`` or ``.<out name>.cmmc-old-*``,
     marked by the tool's manifest, holding nothing else, and whose building process is
-    gone. If ``out`` itself is missing because a build was killed between the two
+    gone (same machine, process id no longer running). If ``out`` itself is missing because a build was killed between the two
     renames of the swap, the previous report is put back first. Returns the names
     removed.
     """
@@ -360,6 +362,8 @@ def remove_stale(out: Path) -> list[str]:
         manifest = read_manifest(entry.path)
         if manifest is None or _alive(manifest.get("pid")):
             continue
+        if manifest.get("host", socket.gethostname()) != socket.gethostname():
+            continue  # built on another machine (shared folder): its process is not ours to judge
         stale.append((entry, manifest))
     if not os.path.lexists(out):
         olds = [

@@ -347,12 +347,18 @@ def test_stale_build_folders_of_killed_builds_are_removed(tmp_path, stubbed, cap
     running = tmp_path / ".reports.cmmc-build-1234abcd"  # a build still running
     running.mkdir()
     outputs.write_manifest(running, [], state="building", pid=os.getppid())
+    elsewhere = tmp_path / ".reports.cmmc-build-0ther0000"  # another machine's build
+    elsewhere.mkdir()
+    outputs.write_manifest(elsewhere, [], state="building", pid=_dead_pid())
+    data = json.loads((elsewhere / ".cmmc-report").read_text())
+    (elsewhere / ".cmmc-report").write_text(json.dumps({**data, "host": "other-machine"}))
     foreign = tmp_path / ".reports.cmmc-build-notours"  # looks like ours, is not
     foreign.mkdir()
     (foreign / "01_tiny.html").write_text("someone else's")
     assert report("--out", str(out)) == 0
     assert not stale.exists()
-    assert running.exists() and (foreign / "01_tiny.html").read_text() == "someone else's"
+    assert running.exists() and elsewhere.exists()
+    assert (foreign / "01_tiny.html").read_text() == "someone else's"
     assert (out / "index.html").exists()
 
 
