@@ -1,0 +1,128 @@
+"""Claims' estimates with their intervals against the claimed thresholds, per cut."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from ..i18n import check_lang, t
+from ..numbers import SHARE_STATISTICS, fmt_number, fmt_share
+from .style import _n_text, _require, theme
+
+__all__ = ["interval_plot"]
+
+
+def interval_plot(
+    table: pd.DataFrame,
+    *,
+    lang: str,
+    title: str,
+    estimate: str = "estimate",
+    threshold: str = "threshold",
+    by: str = "cut",
+    label: str = "claim",
+    ax: Axes | None = None,
+) -> Figure:
+    """Each row's estimate with its confidence interval against its threshold.
+
+    One panel per ``label`` value (each claim has its own scale: shares, means or
+    medians), one marker per ``by`` value (interim vs final, top to bottom) with its
+    interval (``ci_low`` to ``ci_high``), and the threshold as a dashed vertical line.
+    With a ``statistic`` column, share claims get a percentage axis.
+
+    Parameters
+    ----------
+    table
+        A verdict table: ``label``, ``by``, ``estimate``, ``ci_low``, ``ci_high``,
+        ``threshold``, ``n``.
+    lang, title
+        Report language; the figure title (" (n = ...)" is appended).
+    estimate, threshold, by, label
+        Column names.
+    ax
+        Draw every row on this one Axes instead (for estimates on a common scale).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One Axes per claim (or ``ax``), each with one error bar per cut.
+
+    Examples
+    --------
+    >>> tab = pd.DataFrame({"claim": ["S1", "S1"], "cut": ["interim", "final"],
+    ...     "estimate": [0.62, 0.66], "ci_low": [0.53, 0.60], "ci_high": [0.70, 0.72],
+    ...     "threshold": [0.6, 0.6], "n": [118, 240]})
+    >>> fig = interval_plot(tab, lang="en", title="Claims")
+    >>> fig.axes[0].get_title(loc="left"), len(fig.axes[0].containers)
+    ('S1 (n = 118–240)', 2)
+    """
+    check_lang(lang)
+    _require(table, [label, by, estimate, "ci_low", "ci_high", threshold, "n"], "interval_plot")
+    claims = list(dict.fromkeys(table[label].astype(str)))
+    cuts = list(dict.fromkeys(table[by].astype(str)))
+    markers = ["o", "s", "D", "^"]
+    colours = ["#e66101", "#5e3c99", "#1b7837", "#555555"]
+    with theme({"axes.grid.axis": "x"}):
+        if ax is None:
+            fig = Figure(figsize=(9, 0.8 * len(claims) + 1.0), layout="constrained")
+            axes = list(np.atleast_1d(fig.subplots(len(claims), 1, squeeze=False)[:, 0]))
+        else:
+            fig, axes = ax.figure, [ax] * len(claims)
+        for i, (claim, cax) in enumerate(zip(claims, axes, strict=True)):
+            rows = table.loc[table[label].astype(str) == claim]
+            offset = i if ax is not None else 0
+            for j, cut in enumerate(cuts):
+                r = rows.loc[rows[by].astype(str) == cut]
+                if r.empty:
+                    continue
+                est = r[estimate].to_numpy(dtype=float)
+                err = np.abs(
+                    np.vstack(
+                        [
+                            est - r["ci_low"].to_numpy(dtype=float),
+                            r["ci_high"].to_numpy(dtype=float) - est,
+                        ]
+                    )
+                )
+                cax.errorbar(
+                    est,
+                    [offset + (0.2 if ax is not None else -0.2) * (j - (len(cuts) - 1) / 2)]
+                    * len(est),
+                    xerr=err,
+                    fmt=markers[j % 4],
+                    color=colours[j % 4],
+                    capsize=3,
+                    label=(t(cut, lang) if cut in ("interim", "final") else cut)
+                    if i == 0 or ax is None
+                    else None,
+                )
+            thr = rows[threshold].dropna()
+            if len(thr):
+                cax.axvline(float(thr.iloc[0]), color="#b2182b", linestyle="--", linewidth=1)
+            n_text = _n_text(rows["n"].tolist(), lang)
+            if ax is None:
+                cax.set_title(f"{claim} (n = {n_text})", loc="left", fontsize=10)
+                cax.set_yticks([])
+                cax.set_ylim(-0.6, 0.6)
+            stat = rows["statistic"].iloc[0] if "statistic" in rows else None
+            one = (
+                (lambda x, _: fmt_share(x, lang=lang, digits=0))
+                if stat in SHARE_STATISTICS
+                else (lambda x, _: fmt_number(x, lang=lang, digits=2))
+            )
+            cax.xaxis.set_major_formatter(FuncFormatter(one))
+        if ax is not None:
+            ax.set_yticks(range(len(claims)), labels=claims)
+            ax.invert_yaxis()
+        axes[0].legend(loc="lower right", ncols=len(cuts))
+        axes[-1].set_xlabel(t("fig.interval_axis", lang))
+        fig.suptitle(
+            f"{title} (n = {_n_text(table['n'].tolist(), lang)})",
+            fontweight="bold",
+            x=0.01,
+            ha="left",
+        )
+    return fig
