@@ -259,7 +259,7 @@ def bench_parse(n: int, path: Path, cb, repeats: int) -> pd.DataFrame:
 
 
 def bench_scoring(n: int, frame: pd.DataFrame, cb, repeats: int) -> pd.DataFrame:
-    from cmmc_analysis.chunked import score_frame
+    from cmmc_analysis.clean.score import score_frame
 
     items = cb.scale_items
     labels = cb.scales["agree5"].labels()
@@ -438,7 +438,7 @@ def pipeline(path: Path, cb, *, tests: bool = False) -> dict[str, Any]:
 
 def chunked_pipeline(path: Path, cb) -> dict[str, Any]:
     """The same summaries from one pass in chunks of 100 000 rows."""
-    from cmmc_analysis.chunked import chunked_alpha, chunked_summary, scan_export
+    from cmmc_analysis.engine import chunked_alpha, chunked_summary, scan_export
 
     totals = scan_export(path, cb, construct="scale_total", chunksize=100_000)
     by = scan_export(path, cb, by="segment", chunksize=100_000)
@@ -496,7 +496,8 @@ def bench_pipeline(n: int, path: Path, cb, repeats: int) -> None:
 def _child(kind: str, path: str) -> None:
     """Run in a fresh process: peak memory (RSS) of one job, as JSON on stdout."""
     cb = bench_codebook()
-    import cmmc_analysis.chunked  # noqa: F401 - imports before the baseline
+    import cmmc_analysis.engine  # noqa: F401 - imports before the baseline
+
     import cmmc_analysis.clean.pipeline  # noqa: F401
     import cmmc_analysis.reliability  # noqa: F401
     import cmmc_analysis.significance  # noqa: F401
@@ -731,7 +732,7 @@ def main(argv: list[str] | None = None) -> int:
         if groups & {"scoring", "alpha", "tests"}:
             codes = bench_scoring(n, frame, cb, r) if "scoring" in groups else None
             if codes is None:
-                from cmmc_analysis.chunked import score_frame
+                from cmmc_analysis.clean.score import score_frame
 
                 codes = score_frame(frame, cb)
         if "alpha" in groups:

@@ -1,6 +1,7 @@
 """The cleaned survey: one object holding the analysed table and its context.
 
-A :class:`Survey` is what :func:`cmmc_analysis.clean.pipeline.clean` returns and what every
+A :class:`Survey` is what :func:`cmmc_analysis.clean.pipeline.clean` returns (and
+:func:`cmmc_analysis.clean.pipeline.load_survey`, also importable from here) and what every
 analysis function takes first. It holds the typed table of analysed rows (no personal
 data), the reasons why values are missing, the codebook, the cleaning log and the
 provenance of the export.
@@ -24,19 +25,17 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, load_codebook
+from .codebook import Codebook
 from .errors import SurveyDataError
-from .paths import DEFAULT_EXPORT
 
-__all__ = ["Survey", "load_survey"]
+__all__ = ["Survey"]
 
 
 @dataclass(frozen=True, repr=False)
@@ -188,47 +187,11 @@ class Survey:
         return pd.DataFrame(out, index=self.data.index)
 
 
-def load_survey(
-    path: str | Path | None = None,
-    *,
-    codebook: Codebook | str | Path | None = None,
-    rules: Mapping[str, Mapping[str, Any]] | None = None,
-    **read_options: Any,
-) -> Survey:
-    """Read and clean an export in one call.
+def __getattr__(name: str) -> Any:
+    """``load_survey`` lives in :mod:`cmmc_analysis.clean.pipeline` (re-exported here lazily,
+    so that this module, which only defines the type, imports nothing from cleaning)."""
+    if name == "load_survey":
+        from .clean.pipeline import load_survey
 
-    Parameters
-    ----------
-    path
-        The export (CSV or XLSX); default: the bundled ``data/raw/remote_working_2020.csv``.
-    codebook
-        A :class:`~cmmc_analysis.codebook.Codebook` or the path of a codebook YAML
-        file; default: the bundled codebook.
-    rules
-        Overrides of the codebook's cleaning rules (see :func:`cmmc_analysis.clean.pipeline.clean`).
-    **read_options
-        ``encoding``, ``delimiter``, ``decimal``: passed to
-        :func:`cmmc_analysis.io.reader.read_export`.
-
-    Returns
-    -------
-    Survey
-        The analysed rows (see :func:`cmmc_analysis.clean.pipeline.clean` for the columns).
-
-    Examples
-    --------
-    >>> survey = load_survey()
-    >>> survey.source["file"], survey.source["n_raw_rows"], len(survey), len(survey.log.excluded)
-    ('remote_working_2020.csv', 250, 235, 15)
-    >>> len(survey.cut("interim"))
-    108
-    """
-    from .clean.pipeline import clean
-    from .io.reader import read_export
-
-    if not isinstance(codebook, Codebook):
-        codebook = load_codebook(codebook)
-    raw = read_export(
-        path if path is not None else DEFAULT_EXPORT, codebook=codebook, **read_options
-    )
-    return clean(raw, codebook, rules=rules)
+        return load_survey
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cmmc_analysis.clean.pipeline import ACTIONS, MISSING_REASONS, clean, merge_rules, parse_numbers
+from cmmc_analysis.clean import ACTIONS, MISSING_REASONS, clean, merge_rules, parse_numbers
 from cmmc_analysis.codebook import load_codebook, parse_codebook
 from cmmc_analysis.errors import SurveyDataError
 from cmmc_analysis.io.reader import read_export

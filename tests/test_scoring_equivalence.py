@@ -14,14 +14,14 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cmmc_analysis.chunked import (
+from cmmc_analysis.clean.pipeline import clean
+from cmmc_analysis.clean.score import (
     BLANK,
     INVALID,
     NOT_AN_ANSWER,
     level_indexes,
     score_frame,
 )
-from cmmc_analysis.clean.pipeline import clean
 from cmmc_analysis.codebook import parse_codebook
 from cmmc_analysis.io.reader import normalise_text, read_export
 from cmmc_analysis.synth import likert_codebook_dict, simulate_likert
@@ -135,7 +135,7 @@ def test_fast_scoring_equals_the_cleaners_codes(tmp_path):
 
 
 def test_columns_scored_in_threads_give_the_same_codes(monkeypatch):
-    import cmmc_analysis.chunked as chunked
+    import cmmc_analysis.clean.score as chunked
 
     frame = simulate_likert(2000, n_items=3, seed=9)
     serial = score_frame(frame, CB)

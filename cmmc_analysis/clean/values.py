@@ -1,0 +1,343 @@
+"""Numbers and timestamps written as text: the ``numbers`` and ``timestamps`` value rules.
+
+Both work on the *distinct* values of a column and return look-up arrays over them
+(``values``, ``reason``, ``action``, one slot more than the values, for a missing
+cell), so their cost grows with the number of distinct texts. The common case of each
+is one vectorised pass: plain numbers in the export's convention are recognised by one
+Arrow regex match and converted by one cast; timestamps are read by one
+``pandas.to_datetime`` call with the format that fits the column. Only unusual numbers
+(``"circa 90"``, ``"1.000,5"``, ``"80 %"``) go one by one through :func:`_parse_number`.
+
+Examples
+--------
+>>> vals, reason, action = parse_numbers(["85", "circa 90", "molti"], lo=0, hi=100)
+>>> vals.tolist(), [ACTIONS[a] for a in action]
+([85.0, 90.0, nan, nan], ['', 'approximate', 'rejected', ''])
+>>> vals, reason, action = parse_timestamps(["03/25/2024 01:05:00 PM", "12/01/2024 09:00:00 AM"])
+>>> [str(v) for v in vals[:2]]
+['2024-03-25T13:05:00.000000', '2024-12-01T09:00:00.000000']
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..io.reader import normalise_text
+from .codes import _BLANK, _INVALID, _NAA, ACTIONS, A
+
+__all__ = [
+    "parse_numbers",
+    "parse_timestamps",
+    "timestamp_fits",
+    "choose_timestamp_format",
+    "decimal_evidence",
+    "decimal_from_evidence",
+    "TIMESTAMP_FORMATS",
+    "NUMBER_NOT_AN_ANSWER",
+    "NUMBER_ALL",
+    "NUMBER_NONE",
+    "ACTIONS",
+]
+
+#: Texts read as "no answer" in a numeric item (compared after ``normalise_text``).
+NUMBER_NOT_AN_ANSWER = ("n.d.", "n.d", "nd", "n/d", "n/a", "non so", "non saprei", "don't know")
+#: Texts read as the item's maximum and minimum.
+NUMBER_ALL = ("tutti", "tutto", "tutte", "all")
+NUMBER_NONE = ("nessuno", "nessuna", "none")
+#: Prefixes marking an approximate number ("circa 90" -> 90, logged ``approximate``).
+_APPROX = re.compile(r"^(circa|ca\.|ca|c\.a\.|about|approx\.?|around|~|≈)\s*")
+_PLAIN = {".": r"[+-]?\d+(?:\.\d+)?", ",": r"[+-]?\d+(?:,\d+)?"}
+_NUMERIC_TEXT = re.compile(r"^[+-]?\d[\d.,' ]*$")
+
+#: Timestamp formats in the order they are preferred: ISO 8601, then day first, then
+#: month first (US exports). A column is read with the first format that reads every
+#: one of its non-blank values; when none does, each value is read by the first format
+#: that reads it (ISO, day-first, month-first).
+TIMESTAMP_FORMATS = (
+    "ISO8601",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H.%M.%S",
+    "%d/%m/%Y %H.%M",
+    "%d/%m/%Y",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y",
+)
+#: Every format fits a column without values.
+ALL_FORMATS = (1 << len(TIMESTAMP_FORMATS)) - 1
+_TZ = r"\s*(?:Z|[+-]\d{2}:?\d{2})$"
+_SAMPLE = 200
+
+
+def parse_numbers(
+    uniques: Sequence[str] | Any,
+    *,
+    decimal: str = ".",
+    unit: str | None = None,
+    lo: float | None = None,
+    hi: float | None = None,
+    not_an_answer: Sequence[str] = (),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Numbers written as text, as look-up arrays over distinct values (see docs/cleaning.md).
+
+    Returns ``(values, reason, action)``, each of length ``len(uniques) + 1`` (the last
+    slot is for a missing cell): the float value (NaN when missing), the missing
+    reason (-1 when answered, else an index into ``MISSING_REASONS``) and the action
+    (an index into :data:`ACTIONS`; 0 when the text was a plain number).
+
+    >>> vals, reason, action = parse_numbers(
+    ...     ["80", "80 %", "0,8", "circa 90", "tutti", "n.d.", "120", "boh"],
+    ...     unit="%", lo=0, hi=100)
+    >>> vals.tolist()
+    [80.0, 80.0, 80.0, 90.0, 100.0, nan, nan, nan, nan]
+    >>> [ACTIONS[a] for a in action]  # doctest: +NORMALIZE_WHITESPACE
+    ['', 'converted', 'converted', 'approximate', 'converted', 'not_an_answer',
+     'out_of_range', 'rejected', '']
+    """
+    text = pd.Series(uniques, dtype="str")
+    m = len(text)
+    values = np.full(m + 1, np.nan)
+    reason = np.full(m + 1, _BLANK, dtype=np.int8)
+    action = np.zeros(m + 1, dtype=np.int8)
+    plain = text.str.fullmatch(_PLAIN[decimal]).to_numpy(dtype=bool, na_value=False)
+    if unit == "%":  # "0.8" in a percent item is a fraction: the slow path scales it
+        plain = plain & ~text.str.contains(r"[.,]", regex=True).to_numpy(dtype=bool, na_value=False)
+    idx = np.flatnonzero(plain)
+    if idx.size:
+        plain_text = text[plain]
+        if decimal == ",":
+            plain_text = plain_text.str.replace(",", ".", regex=False)
+        values[idx] = plain_text.astype(float).to_numpy()
+        reason[idx] = -1
+    rest = np.flatnonzero(~plain)
+    if rest.size:
+        nas = set(NUMBER_NOT_AN_ANSWER) | {normalise_text(x) for x in not_an_answer}
+        for j, raw in zip(rest, text.iloc[rest].tolist(), strict=True):
+            if isinstance(raw, str):
+                values[j], reason[j], action[j] = _parse_number(raw, decimal, unit, lo, hi, nas)
+    answered = reason[:m] < 0
+    out = answered & (
+        (values[:m] < (lo if lo is not None else -np.inf))
+        | (values[:m] > (hi if hi is not None else np.inf))
+    )
+    values[:m][out] = np.nan
+    reason[:m][out] = _INVALID
+    action[:m][out] = A["out_of_range"]
+    return values, reason, action
+
+
+def _parse_number(raw: str, decimal: str, unit, lo, hi, nas) -> tuple[float, int, int]:
+    """One non-plain number: (value, reason, action)."""
+    text = normalise_text(raw)
+    if not text:
+        return np.nan, _BLANK, 0
+    if text in nas:
+        return np.nan, _NAA, A["not_an_answer"]
+    if text in NUMBER_ALL or text in NUMBER_NONE:
+        bound = hi if text in NUMBER_ALL else lo
+        if bound is None:
+            return np.nan, _INVALID, A["rejected"]
+        return float(bound), -1, A["converted"]
+    approx = _APPROX.match(text)
+    if approx:
+        text = text[approx.end() :]
+    percent = text.endswith("%")
+    if percent:
+        text = text[:-1].strip()
+        if unit != "%":
+            return np.nan, _INVALID, A["rejected"]
+    value, fraction = _to_float(text, decimal)
+    if value is None:
+        return np.nan, _INVALID, A["rejected"]
+    if unit == "%" and fraction and not percent and 0 <= value <= 1:
+        value *= 100
+    return value, -1, A["approximate"] if approx else A["converted"]
+
+
+def _to_float(text: str, decimal: str) -> tuple[float | None, bool]:
+    """A number with decimal and grouping separators: (value, had a decimal part).
+
+    Both ``.`` and ``,`` present: the last one is the decimal separator. One kind,
+    several times: grouping. One kind, once: the export's decimal separator is
+    decimal; the other one is grouping when exactly three digits follow and the
+    integer part does not start with 0 ("1.000" in a decimal-comma export), else
+    decimal ("72,5" in a decimal-point export).
+    """
+    if not _NUMERIC_TEXT.match(text):
+        return None, False
+    text = text.replace(" ", "").replace("'", "")
+    sign = ""
+    if text[0] in "+-":
+        sign, text = text[0], text[1:]
+    dots, commas = text.count("."), text.count(",")
+    if dots and commas:
+        dec = "." if text.rfind(".") > text.rfind(",") else ","
+    elif dots + commas == 0:
+        dec = None
+    else:
+        sep = "." if dots else ","
+        head, _, tail = text.partition(sep)
+        if dots + commas > 1:
+            dec = None
+        elif sep == decimal:
+            dec = sep
+        else:
+            grouping = len(tail) == 3 and not head.startswith("0") and len(head) <= 3
+            dec = None if grouping else sep
+    group = {".", ","} - {dec}
+    for g in group:
+        text = text.replace(g, "")
+    if dec is not None:
+        if text.count(dec) != 1:
+            return None, False
+        text = text.replace(dec, ".")
+    try:
+        return float(sign + text), dec is not None
+    except ValueError:
+        return None, False
+
+
+# --- the decimal separator of an export ---------------------------------------------------
+
+_COMMA_NUMBER = r"^\s*[-+]?\d+,\d+\s*%?\s*$"
+_DOT_NUMBER = r"^\s*[-+]?\d+\.\d+\s*%?\s*$"
+
+
+def decimal_evidence(columns: Sequence[pd.Series]) -> tuple[np.ndarray, np.ndarray]:
+    """Hashes of the distinct values written with a decimal comma, and with a decimal point.
+
+    The columns are given in the same order for every partition (a value counts once per
+    column). Distinct values of disjoint partitions merge by set union (``np.union1d``), so the
+    decision of :func:`decimal_from_evidence` does not depend on the partitioning.
+    """
+    comma, dot = [], []
+    for j, col in enumerate(columns):
+        text = pd.Series(pd.unique(col.dropna()), dtype="str")
+        if text.empty:
+            continue
+        hashes = pd.util.hash_pandas_object(text, index=False).to_numpy()
+        with np.errstate(over="ignore"):  # distinct per column, as the whole-file guess counts
+            hashes = hashes + np.uint64(j) * np.uint64(0x9E3779B97F4A7C15)
+        comma.append(hashes[text.str.match(_COMMA_NUMBER).to_numpy(dtype=bool)])
+        dot.append(hashes[text.str.match(_DOT_NUMBER).to_numpy(dtype=bool)])
+    empty = np.zeros(0, dtype=np.uint64)
+    return (
+        np.unique(np.concatenate(comma)) if comma else empty,
+        np.unique(np.concatenate(dot)) if dot else empty,
+    )
+
+
+def decimal_from_evidence(evidence: tuple[np.ndarray, np.ndarray], delimiter: str | None) -> str:
+    """The decimal separator: ``"."`` in a comma-delimited file; else the one more distinct
+    numeric values use; on a tie ``","`` for a semicolon- or tab-delimited file.
+
+    >>> decimal_from_evidence((np.array([1, 2]), np.array([3])), ";")
+    ','
+    """
+    if delimiter == ",":
+        return "."
+    comma, dot = len(evidence[0]), len(evidence[1])
+    if comma != dot:
+        return "," if comma > dot else "."
+    return "," if delimiter in (";", "\t") else "."
+
+
+# --- timestamps -----------------------------------------------------------------------------
+
+
+def _timestamp_text(values: Any) -> pd.Series:
+    """Stripped text; a time-zone suffix dropped (only when some value has one)."""
+    text = pd.Series(values, dtype="str").str.strip()
+    tz = text.str.contains(_TZ, regex=True).to_numpy(dtype=bool, na_value=False)
+    if tz.any():
+        text = text.str.replace(_TZ, "", regex=True)
+    return text
+
+
+def _to_datetime(text: pd.Series, fmt: str) -> np.ndarray:
+    return pd.to_datetime(text, format=fmt, errors="coerce").to_numpy(dtype="datetime64[us]")
+
+
+def timestamp_fits(values: Any) -> int:
+    """Bit mask of the :data:`TIMESTAMP_FORMATS` that read every non-blank value.
+
+    A sample of the values rules most formats out first, so usually one or two formats
+    are tried on the whole column. Masks of disjoint partitions combine with ``&``.
+
+    >>> bin(timestamp_fits(["25/03/2024 10:00", "01/04/2024 10:00"]))
+    '0b100'
+    """
+    text = _timestamp_text(values)
+    text = text[(text != "").to_numpy(dtype=bool, na_value=False)]
+    if text.empty:
+        return ALL_FORMATS
+    sample = text.iloc[:_SAMPLE]
+    mask = 0
+    for j, fmt in enumerate(TIMESTAMP_FORMATS):
+        if np.isnat(_to_datetime(sample, fmt)).any():
+            continue
+        if len(text) == len(sample) or not np.isnat(_to_datetime(text, fmt)).any():
+            mask |= 1 << j
+    return mask
+
+
+def choose_timestamp_format(mask: int) -> int:
+    """The first format in the mask (index into :data:`TIMESTAMP_FORMATS`), -1 when none."""
+    return (mask & -mask).bit_length() - 1 if mask else -1
+
+
+def parse_timestamps(
+    uniques: Sequence[str] | Any, *, fmt: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Timestamps as look-up arrays over distinct values.
+
+    ``fmt`` is the index in :data:`TIMESTAMP_FORMATS` of the format that fits the whole
+    column (as decided over every partition), -1 when no format does (then each value
+    is read by the first format that reads it, one vectorised call per format on the
+    values still unread), or None to decide on ``uniques`` themselves. A time-zone
+    suffix is dropped (the wall-clock time is kept: the fieldwork window is in the
+    survey's local time). Returns ``(values, reason, action)`` like
+    :func:`parse_numbers`; a text that no format reads is rejected.
+
+    >>> vals, reason, action = parse_timestamps(["2020-03-10 09:15", "10/03/2020 9.15.00", "ieri"])
+    >>> [str(v) for v in vals]
+    ['2020-03-10T09:15:00.000000', '2020-03-10T09:15:00.000000', 'NaT', 'NaT']
+    >>> reason.tolist(), [ACTIONS[a] for a in action]
+    ([-1, -1, 3, 1], ['', '', 'rejected', ''])
+    """
+    text = _timestamp_text(uniques)
+    m = len(text)
+    if fmt is None:
+        fmt = choose_timestamp_format(timestamp_fits(text))
+    values = np.full(m + 1, np.datetime64("NaT"), dtype="datetime64[us]")
+    blank = (text == "").to_numpy(dtype=bool, na_value=True)
+    if fmt >= 0:
+        values[:m] = _to_datetime(text, TIMESTAMP_FORMATS[fmt])
+    else:
+        todo = ~blank
+        for name in TIMESTAMP_FORMATS:
+            if not todo.any():
+                break
+            idx = np.flatnonzero(todo)
+            found = _to_datetime(text.iloc[idx], name)
+            values[idx] = found
+            todo[idx] = np.isnat(found)
+    ok = ~np.isnat(values[:m])
+    reason = np.full(m + 1, _BLANK, dtype=np.int8)
+    reason[:m] = np.where(ok, -1, np.where(blank, _BLANK, _INVALID))
+    action = np.zeros(m + 1, dtype=np.int8)
+    action[:m] = np.where(ok | blank, 0, A["rejected"])
+    return values, reason, action
