@@ -496,9 +496,8 @@ def bench_pipeline(n: int, path: Path, cb, repeats: int) -> None:
 def _child(kind: str, path: str) -> None:
     """Run in a fresh process: peak memory (RSS) of one job, as JSON on stdout."""
     cb = bench_codebook()
-    import cmmc_analysis.engine  # noqa: F401 - imports before the baseline
-
     import cmmc_analysis.clean.pipeline  # noqa: F401
+    import cmmc_analysis.engine  # noqa: F401 - imports before the baseline
     import cmmc_analysis.reliability  # noqa: F401
     import cmmc_analysis.significance  # noqa: F401
 

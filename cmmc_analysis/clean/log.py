@@ -114,7 +114,7 @@ def details(
     return pd.DataFrame(
         {
             "source_row": source_row[rows],
-            "respondent_id": pd.array(np.asarray(ids, dtype=object)[rows], dtype="str"),
+            "respondent_id": _ids(ids, rows),
             "rule": pd.Categorical.from_codes(
                 rule.astype(np.int8), categories=list(VALUE_RULES + EXCLUSION_RULES)
             ),
@@ -123,6 +123,13 @@ def details(
             "action": pd.Categorical.from_codes(act.astype(np.int8), categories=list(ACTIONS)),
         }
     )
+
+
+def _ids(ids, rows: np.ndarray):
+    """The ids of ``rows`` as a pandas ``str`` array (ids: a pandas array or numpy)."""
+    if isinstance(ids, np.ndarray):
+        return pd.array(ids[rows], dtype="str")
+    return pd.array(ids.take(rows), dtype="str")
 
 
 def concat_details(parts: list[pd.DataFrame], codebook: Codebook) -> pd.DataFrame:
@@ -160,7 +167,7 @@ def excluded(rule_of_row, reason_of_row, source_row, ids) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "source_row": source_row[rows],
-            "respondent_id": pd.array(np.asarray(ids, dtype=object)[rows], dtype="str"),
+            "respondent_id": _ids(ids, rows),
             "rule": pd.array(
                 np.array(EXCLUSION_RULES, dtype=object)[rule_of_row[rows]], dtype="str"
             ),

@@ -66,7 +66,17 @@ from .codes import ACTIONS, EXCLUSION_RULES, MISSING_REASONS, VALUE_RULES
 from .log import CleaningLog
 from .output import describe, write_survey
 from .parse import parse_partition, straight_lines
-from .rules import Decision, Evidence, Meta, Settings, decide, fields, first_pass
+from .rules import (
+    Decision,
+    Evidence,
+    Meta,
+    Settings,
+    decide,
+    evidence_of,
+    fields,
+    first_pass,
+    row_meta,
+)
 from .values import parse_numbers, parse_timestamps
 
 __all__ = [
@@ -158,7 +168,6 @@ def clean_partition(df: pd.DataFrame, job: Job, decision: Decision, parsed=None)
         flagged.append(("straightliners", hit))
     key_fields = fields(config["pseudonym"].get("key"), codebook, df.columns)
     ids, bits = respondent_id_array(df, key_fields, salt=job.salt)
-    ids = np.asarray(ids, dtype=object)
     order = {name: i for i, name in enumerate(EXCLUSION_RULES)}
     flagged.sort(key=lambda pair: order[pair[0]])
     keep = rule < 0
@@ -177,7 +186,7 @@ def clean_partition(df: pd.DataFrame, job: Job, decision: Decision, parsed=None)
 def _table(parsed, codebook: Codebook, keep, source_row, ids, flags):
     """The typed table and the missing reasons of the analysed rows (ids not yet unique)."""
     rows = np.flatnonzero(keep)
-    index = pd.Index(pd.array(ids[rows], dtype="str"), name="respondent_id")
+    index = pd.Index(ids.take(rows), name="respondent_id")
     data: dict[str, Any] = {"source_row": source_row[rows]}
     missing: dict[str, Any] = {}
     for item_id in codebook.items:
@@ -214,8 +223,8 @@ def assemble(
     data = pd.concat([p.data for p in parts]) if len(parts) > 1 else parts[0].data
     missing = pd.concat([p.missing for p in parts]) if len(parts) > 1 else parts[0].missing
     bits = np.concatenate([p.id_bits for p in parts])
-    index = pd.Index(unique_ids(data.index.to_numpy(dtype=object), bits), name="respondent_id")
-    index = index.astype("str")
+    ids = unique_ids(data.index.array, bits)
+    index = pd.Index(pd.array(ids, dtype="str"), name="respondent_id")
     data.index = index
     missing.index = index
     rule = np.concatenate([p.rule for p in parts])
@@ -282,11 +291,15 @@ def clean(
     config = merge_rules(codebook.cleaning, rules)
     salt, salt_note = Job.salt_of(config, raw.salt or bytes.fromhex(raw.sha256))
     df = raw.data
-    meta, evidence = first_pass(df, codebook, config)
+    evidence = evidence_of(df, codebook)
     settings = Settings.from_evidence(evidence, delimiter=raw.delimiter, decimal=raw.decimal)
     job = Job(codebook, config, salt, settings)
-    decision = decide(meta, codebook, config, settings)
-    part = clean_partition(df, job, decision)
+    parsed = parse_partition(
+        df, codebook, decimal=settings.decimal, timestamp_formats=settings.timestamp_formats
+    )
+    meta = row_meta(df, codebook, config, parsed)
+    decision = decide(meta, codebook, config, settings, parsed)
+    part = clean_partition(df, job, decision, parsed)
     return assemble([part], decision, job, _source(raw, settings, salt_note, len(df)))
 
 

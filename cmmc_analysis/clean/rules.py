@@ -50,7 +50,17 @@ from .values import (
     timestamp_fits,
 )
 
-__all__ = ["Meta", "Evidence", "Settings", "Decision", "first_pass", "decide", "fields"]
+__all__ = [
+    "Meta",
+    "Evidence",
+    "Settings",
+    "Decision",
+    "first_pass",
+    "evidence_of",
+    "row_meta",
+    "decide",
+    "fields",
+]
 
 
 @dataclass
@@ -131,12 +141,31 @@ def fields(ids: Any, codebook: Codebook, columns: Iterable[str]) -> list[str]:
 
 
 def first_pass(
+    df: pd.DataFrame, codebook: Codebook, config: dict[str, dict[str, Any]]
+) -> tuple[Meta, Evidence]:
+    """The :class:`Meta` and :class:`Evidence` of one partition (row-local work only)."""
+    return row_meta(df, codebook, config), evidence_of(df, codebook)
+
+
+def evidence_of(df: pd.DataFrame, codebook: Codebook) -> Evidence:
+    """What one partition says about the decimal separator and the timestamp formats."""
+    numeric = [c for c in df.columns if c != "source_row" and _is(codebook, c, "numeric")]
+    comma, dot = decimal_evidence([df[c] for c in numeric])
+    masks = {
+        c: timestamp_fits(df[c])
+        for c in df.columns
+        if c != "source_row" and _is(codebook, c, "datetime")
+    }
+    return Evidence(comma, dot, masks)
+
+
+def row_meta(
     df: pd.DataFrame,
     codebook: Codebook,
     config: dict[str, dict[str, Any]],
     parsed: dict[str, Parsed] | None = None,
-) -> tuple[Meta, Evidence]:
-    """The :class:`Meta` and :class:`Evidence` of one partition (row-local work only)."""
+) -> Meta:
+    """Per row of one partition, what the rules that need other rows read."""
     n = len(df)
     empty = ~answered(df, codebook, parsed)
     markers = [str(m) for m in config["test_submissions"].get("markers") or []]
@@ -151,25 +180,20 @@ def first_pass(
             new = (found >= 0) & (marker < 0)
             marker[new] = j * len(markers) + found[new]
     when, dur = codebook.role("submitted_at"), codebook.role("duration")
-    numeric = [c for c in df.columns if c != "source_row" and _is(codebook, c, "numeric")]
-    comma, dot = decimal_evidence([df[c] for c in numeric])
-    masks = {
-        c: timestamp_fits(df[c])
-        for c in df.columns
-        if c != "source_row" and _is(codebook, c, "datetime")
-    }
+    parsed = parsed or {}
     dup_fields = fields(config["duplicates"].get("key"), codebook, df.columns)
-    meta = Meta(
+    return Meta(
         df["source_row"].to_numpy(dtype=np.int64),
         empty,
         marker,
-        arrow_strings(df[when]) if when in df.columns else None,
-        arrow_strings(df[dur]) if dur in df.columns and _is(codebook, dur, "numeric") else None,
+        arrow_strings(df[when]) if when in df.columns and when not in parsed else None,
+        arrow_strings(df[dur])
+        if dur in df.columns and _is(codebook, dur, "numeric") and dur not in parsed
+        else None,
         key_text(df, dup_fields) if dup_fields else None,
         tuple(reasons),
         tuple(dup_fields),
     )
-    return meta, Evidence(comma, dot, masks)
 
 
 def _is(codebook: Codebook, item_id: str, kind: str) -> bool:
@@ -225,18 +249,31 @@ class Decision:
 
 
 def decide(
-    meta: Meta, codebook: Codebook, config: dict[str, dict[str, Any]], settings: Settings
+    meta: Meta,
+    codebook: Codebook,
+    config: dict[str, dict[str, Any]],
+    settings: Settings,
+    parsed: dict[str, Parsed] | None = None,
 ) -> Decision:
-    """Apply ``empty`` and the rules that need other rows, in order, to the whole export."""
+    """Apply ``empty`` and the rules that need other rows, in order, to the whole export.
+
+    ``parsed``: the whole export already parsed (one partition), whose timestamp and
+    duration are then used rather than parsed again from ``meta``.
+    """
     n = len(meta)
-    when = codebook.role("submitted_at")
+    when, dur_id = codebook.role("submitted_at"), codebook.role("duration")
+    parsed = parsed or {}
     ts = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
-    if meta.timestamp is not None:
+    if when in parsed:
+        ts = parsed[when].values
+    elif meta.timestamp is not None:
         codes, uniques = pd.factorize(pd.Series(meta.timestamp, dtype="str"), use_na_sentinel=True)
         values, _, _ = parse_timestamps(uniques, fmt=settings.timestamp_formats.get(when))
         ts = values[np.asarray(codes)]
     dur = np.full(n, np.nan)
-    if meta.duration is not None:
+    if dur_id in parsed and parsed[dur_id].kind == "num":
+        dur = parsed[dur_id].values
+    elif meta.duration is not None:
         item = codebook.items[codebook.role("duration")]
         codes, uniques = pd.factorize(pd.Series(meta.duration, dtype="str"), use_na_sentinel=True)
         nas = [lab.text(codebook.source_language) for lab in item.not_an_answer]

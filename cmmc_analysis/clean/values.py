@@ -26,9 +26,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..io.reader import normalise_text
 from .codes import _BLANK, _INVALID, _NAA, ACTIONS, A
+from .text import arrow_strings
 
 __all__ = [
     "parse_numbers",
@@ -108,19 +111,20 @@ def parse_numbers(
      'out_of_range', 'rejected', '']
     """
     text = pd.Series(uniques, dtype="str")
+    arrow = arrow_strings(text)
     m = len(text)
     values = np.full(m + 1, np.nan)
     reason = np.full(m + 1, _BLANK, dtype=np.int8)
     action = np.zeros(m + 1, dtype=np.int8)
-    plain = text.str.fullmatch(_PLAIN[decimal]).to_numpy(dtype=bool, na_value=False)
+    plain = _matches(arrow, "^" + _PLAIN[decimal] + "$")
     if unit == "%":  # "0.8" in a percent item is a fraction: the slow path scales it
-        plain = plain & ~text.str.contains(r"[.,]", regex=True).to_numpy(dtype=bool, na_value=False)
+        plain = plain & ~_matches(arrow, r"[.,]")
     idx = np.flatnonzero(plain)
     if idx.size:
-        plain_text = text[plain]
+        plain_text = arrow.take(pa.array(idx))
         if decimal == ",":
-            plain_text = plain_text.str.replace(",", ".", regex=False)
-        values[idx] = plain_text.astype(float).to_numpy()
+            plain_text = pc.replace_substring(plain_text, ",", ".")
+        values[idx] = plain_text.cast(pa.float64()).to_numpy(zero_copy_only=False)
         reason[idx] = -1
     rest = np.flatnonzero(~plain)
     if rest.size:
@@ -137,6 +141,12 @@ def parse_numbers(
     reason[:m][out] = _INVALID
     action[:m][out] = A["out_of_range"]
     return values, reason, action
+
+
+def _matches(arrow: pa.Array, pattern: str) -> np.ndarray:
+    """Where an Arrow regular expression (RE2) matches, vectorised; False where missing."""
+    found = pc.fill_null(pc.match_substring_regex(arrow, pattern), False)
+    return found.to_numpy(zero_copy_only=False)
 
 
 def _parse_number(raw: str, decimal: str, unit, lo, hi, nas) -> tuple[float, int, int]:
@@ -231,8 +241,9 @@ def decimal_evidence(columns: Sequence[pd.Series]) -> tuple[np.ndarray, np.ndarr
         hashes = pd.util.hash_pandas_object(text, index=False).to_numpy()
         with np.errstate(over="ignore"):  # distinct per column, as the whole-file guess counts
             hashes = hashes + np.uint64(j) * np.uint64(0x9E3779B97F4A7C15)
-        comma.append(hashes[text.str.match(_COMMA_NUMBER).to_numpy(dtype=bool)])
-        dot.append(hashes[text.str.match(_DOT_NUMBER).to_numpy(dtype=bool)])
+        arrow = arrow_strings(text)
+        comma.append(hashes[_matches(arrow, _COMMA_NUMBER)])
+        dot.append(hashes[_matches(arrow, _DOT_NUMBER)])
     empty = np.zeros(0, dtype=np.uint64)
     return (
         np.unique(np.concatenate(comma)) if comma else empty,
@@ -260,11 +271,10 @@ def decimal_from_evidence(evidence: tuple[np.ndarray, np.ndarray], delimiter: st
 
 def _timestamp_text(values: Any) -> pd.Series:
     """Stripped text; a time-zone suffix dropped (only when some value has one)."""
-    text = pd.Series(values, dtype="str").str.strip()
-    tz = text.str.contains(_TZ, regex=True).to_numpy(dtype=bool, na_value=False)
-    if tz.any():
-        text = text.str.replace(_TZ, "", regex=True)
-    return text
+    arrow = pc.utf8_trim_whitespace(arrow_strings(values))
+    if _matches(arrow, _TZ).any():
+        arrow = pc.replace_substring_regex(arrow, _TZ, "")
+    return pd.Series(pd.array(arrow, dtype="str"))
 
 
 def _to_datetime(text: pd.Series, fmt: str) -> np.ndarray:

@@ -31,12 +31,17 @@ __all__ = ["pseudonymise", "respondent_ids", "respondent_id_array", "unique_ids"
 
 def _hmac64(salt: bytes, texts: list[str]) -> np.ndarray:
     """The first 8 bytes of HMAC-SHA256(salt, text) of each text, as big-endian uint64."""
-    base = hmac.new(salt, digestmod=hashlib.sha256)
+    key = hashlib.sha256(salt).digest() if len(salt) > 64 else salt  # RFC 2104
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
     out = bytearray()
-    for text in texts:
-        h = base.copy()
+    for text in texts:  # HMAC = H(key ^ opad, H(key ^ ipad, text)), the pads hashed once
+        h = inner.copy()
         h.update(text.encode("utf-8"))
-        out += h.digest()[:8]
+        o = outer.copy()
+        o.update(h.digest())
+        out += o.digest()[:8]
     return np.frombuffer(bytes(out), dtype=">u8").astype(np.uint64)
 
 
