@@ -154,6 +154,7 @@ def csat_us(n: int, seed: int = 0):
                 "text": "Anything else?",
             },
         ],  # fmt: skip
+        "constructs": {"agreement": {"items": grid7}, "satisfaction": {"items": grid5}},
         "cleaning": {"test_submissions": {"markers": ["test"], "fields": ["email"]}},
     }
     a = _scale_items(rng, n, 7, AGREE7_EN, na="Not applicable", na_rate=0.04, count=12)
@@ -232,3 +233,82 @@ def write_layout(name: str, n: int, folder: Path, seed: int = 0) -> tuple[Path, 
 
 def describe() -> dict[str, Any]:
     return {name: (f.__doc__ or "").strip() for name, f in LAYOUTS.items()}
+
+
+# --- the pipelines compared ----------------------------------------------------------------
+
+
+def ours(path: Path, cb: Any, *, engine: str | None = None, scheduler: Any = None) -> dict:
+    """The library's pipeline: load_survey + likert_summary + reliability_table(pairwise)
+    + survey_vs_neutral (the tests reuse nothing: they read the cleaned codes)."""
+    from cmmc_analysis.clean import load_survey
+    from cmmc_analysis.describe.likert import likert_summary
+    from cmmc_analysis.reliability import reliability_table
+    from cmmc_analysis.significance import survey_vs_neutral
+
+    survey = load_survey(path, codebook=cb, engine=engine, scheduler=scheduler)
+    return {
+        "summary": likert_summary(survey),
+        "reliability": reliability_table(survey, missing="pairwise"),
+        "vs_neutral": survey_vs_neutral(survey),
+        "n": len(survey),
+    }
+
+
+def ours_totals(path: Path, cb: Any, *, engine: str = "pandas", scheduler: Any = None,
+                chunksize: int = 100_000) -> dict:  # fmt: skip
+    """The pipeline for exports larger than memory: summaries and alpha from exact sums."""
+    from cmmc_analysis.engine import chunked_alpha, chunked_summary, scan_export
+
+    construct = next(iter(cb.constructs), None)
+    totals = scan_export(path, cb, construct=construct, chunksize=chunksize, engine=engine,
+                         scheduler=scheduler)  # fmt: skip
+    return {
+        "summary": chunked_summary(None, cb, totals=totals),
+        "alpha": chunked_alpha(None, cb, missing="pairwise", totals=totals),
+        "n_rows": totals.n_rows,
+    }
+
+
+def naive(path: Path, cb_doc: dict, sep: str) -> dict:
+    """What a researcher writes by hand: read_csv + replace(mapping) + per-item n/mean/top-2
+    + pingouin alpha (pairwise) + a scipy Wilcoxon loop."""
+    from scipy import stats
+
+    df = pd.read_csv(path, sep=sep)
+    scales = cb_doc["scales"]
+    grids = cb_doc.get("grids", {})
+    header = {it["id"]: it["text"] for it in cb_doc["items"]}
+    items = {}
+    for it in cb_doc["items"]:
+        if it["type"] != "scale":
+            continue
+        name = it.get("scale") or grids[it["grid"]]["scale"]
+        text = it["text"] if "grid" not in it else f"{grids[it['grid']]['text']} [{it['text']}]"
+        items[it["id"]] = (text, scales[name])
+    out = {}
+    columns = {}
+    for iid, (text, scale) in items.items():
+        mapping = {lab: float(j + 1) for j, lab in enumerate(scale["points"])}
+        mapping |= {lab: np.nan for lab in scale.get("not_an_answer", [])}
+        x = df[text].replace(mapping).astype(float)
+        k = len(scale["points"])
+        columns[iid] = x
+        out[iid] = (x.count(), x.mean(), (x >= k - 1).sum() / x.count())
+    codes = pd.DataFrame(columns)
+    constructs = cb_doc.get("constructs") or {}
+    alphas = {}
+    try:
+        import pingouin as pg
+
+        for name, c in constructs.items():
+            alphas[name] = pg.cronbach_alpha(codes[c["items"]], nan_policy="pairwise")[0]
+    except ImportError:  # pragma: no cover - the bench extra installs pingouin
+        pass
+    tests = {}
+    for iid, (_, scale) in items.items():
+        mid = (len(scale["points"]) + 1) / 2
+        x = codes[iid].dropna().to_numpy() - mid
+        tests[iid] = stats.wilcoxon(x).pvalue
+    del header
+    return {"summary": out, "alpha": alphas, "tests": tests}

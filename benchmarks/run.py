@@ -42,6 +42,7 @@ for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -59,6 +60,10 @@ TARGETS: dict[tuple[str, int | None], tuple[str, float, str]] = {
     ("scoring vs factorize reference", 1_000_000): ("<=", 1.3, "<= 1.3x"),
     ("pipeline vs read_csv", 1_000_000): ("<=", 3.0, "<= 3x"),
     ("peak memory vs parsed frame", 1_000_000): ("<=", 2.5, "<= 2.5x"),
+    ("layout pipeline vs read_csv", 1_000_000): ("<=", 3.0, "<= 3x"),
+    ("layout pipeline vs naive pipeline", 1_000_000): ("<=", 0.25, "<= 0.25x"),
+    ("layout peak memory vs parsed frame", 1_000_000): ("<=", 2.5, "<= 2.5x"),
+    ("load_survey of the bundled export", None): ("<=", 0.2, "<= 0.2 s"),
     # at N = 1e3 both take a few milliseconds of fixed costs: the target is for real sizes
     ("alpha pairwise vs pingouin", 100_000): ("<=", 0.3, "<= 0.3x"),
     ("alpha pairwise vs pingouin", 1_000_000): ("<=", 0.3, "<= 0.3x"),
@@ -495,6 +500,8 @@ def bench_pipeline(n: int, path: Path, cb, repeats: int) -> None:
 
 def _child(kind: str, path: str) -> None:
     """Run in a fresh process: peak memory (RSS) of one job, as JSON on stdout."""
+    if kind.startswith("layout"):
+        return _layout_child(kind, path)
     cb = bench_codebook()
     import cmmc_analysis.clean.pipeline  # noqa: F401
     import cmmc_analysis.engine  # noqa: F401 - imports before the baseline
@@ -516,6 +523,114 @@ def _child(kind: str, path: str) -> None:
             json.dumps({"frame_bytes": int(frame.memory_usage(deep=True).sum())}), file=sys.stderr
         )
     print(json.dumps({"baseline": base, "peak": _status("VmHWM")}))
+
+
+def _layout_child(kind: str, path: str) -> None:
+    """Peak memory of a layout's pipeline (``layout``), of its read_csv (``layout-read``),
+    or of its Dask run (``layout-dask``); ``path`` is ``export.csv::codebook.yaml``."""
+    from layouts import ours, ours_totals
+
+    from cmmc_analysis.codebook import load_codebook
+
+    csv_path, cb_path = path.split("::")
+    cb = load_codebook(cb_path)
+    import cmmc_analysis.clean.pipeline  # noqa: F401
+    import cmmc_analysis.reliability  # noqa: F401
+    import cmmc_analysis.significance  # noqa: F401
+
+    client = None
+    if kind == "layout-dask":
+        import distributed
+
+        client = distributed.Client(distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+            memory_limit=None))  # fmt: skip
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+    base = _status("VmRSS")
+    start = time.perf_counter()
+    extra: dict[str, Any] = {}
+    if kind == "layout":
+        ours(Path(csv_path), cb)
+    elif kind == "layout-dask":
+        out = ours_totals(Path(csv_path), cb, engine="dask", scheduler=client)
+        extra["n_rows"] = out["n_rows"]
+    else:
+        with open(csv_path, encoding="utf-8") as fh:
+            sep = ";" if fh.readline().count(";") > 1 else ","
+        frame = pd.read_csv(csv_path, sep=sep)
+        extra["frame_bytes"] = int(frame.memory_usage(deep=True).sum())
+    extra["seconds"] = time.perf_counter() - start
+    print(json.dumps({"baseline": base, "peak": _status("VmHWM"), **extra}))
+
+
+def bench_layouts(n: int, repeats: int, *, memory: bool) -> None:
+    """Each generated layout: the whole pipeline against read_csv and the naive pipeline."""
+    from layouts import LAYOUTS, naive, ours, write_layout
+
+    from cmmc_analysis.codebook import load_codebook
+
+    for name, make in LAYOUTS.items():
+        if name == "likert20_plain":
+            continue  # the historical layout is measured by the groups above
+        csv_path, cb_path = write_layout(name, n, CACHE / "layouts")
+        cb = load_codebook(cb_path)
+        cb_doc, sep = yaml.safe_load(cb_path.read_text()), make(2, 0)[2]["sep"]
+        fns = [
+            lambda p=csv_path, c=cb: ours(p, c),
+            lambda p=csv_path, sep=sep: pd.read_csv(p, sep=sep),
+            lambda p=csv_path, d=cb_doc, sep=sep: naive(p, d, sep),
+        ]
+        (ours_s, runs, _), (read_s, _, _), (naive_s, _, _) = measure_together(
+            fns, repeats=repeats, warmup=0
+        )
+        steps = ("load_survey + likert_summary + reliability_table(pairwise) + "
+                 "survey_vs_neutral")  # fmt: skip
+        record("layout pipeline vs read_csv", n, ours_s, "pandas.read_csv", read_s,
+               layout=name, repeats=runs, steps=steps)  # fmt: skip
+        record("layout pipeline vs naive pipeline", n, ours_s, "naive pipeline", naive_s,
+               layout=name, repeats=runs, steps=steps, peer_steps=naive.__doc__.strip())  # fmt: skip
+        if memory and sys.platform == "linux":
+            arg = f"{csv_path}::{cb_path}"
+            read, _ = _run_child("layout-read", arg)
+            mine, _ = _run_child("layout", arg)
+            mb = 1024**2
+            record("layout peak memory vs parsed frame", n, None,
+                   "parsed frame (memory_usage deep)", None, layout=name,
+                   ours_mb=round((mine["peak"] - mine["baseline"]) / mb, 1),
+                   peer_mb=round(read["frame_bytes"] / mb, 1),
+                   ratio=(mine["peak"] - mine["baseline"]) / read["frame_bytes"],
+                   unit="MB")  # fmt: skip
+            ENTRIES[-1]["met"] = ENTRIES[-1]["ratio"] <= 2.5 if n == 1_000_000 else None
+
+
+def bench_dask_big(n: int, base_s: float | None) -> None:
+    """The likert20_it layout at ``n`` rows through the Dask engine: time and peak memory."""
+    from layouts import write_layout
+
+    csv_path, cb_path = write_layout("likert20_it", n, CACHE / "layouts")
+    res, _ = _run_child("layout-dask", f"{csv_path}::{cb_path}")
+    mb = 1024**2
+    peak = (res["peak"] - res["baseline"]) / mb
+    record("dask engine (summaries + alpha)", n, res["seconds"],
+           "10 x the 1e6 in-memory pipeline" if base_s else "—",
+           10 * base_s if base_s else None, layout="likert20_it", peak_mb=round(peak, 1),
+           peak_target="< 2048 MB", peak_met=peak < 2048,
+           steps="scan_export(engine='dask') on a LocalCluster of 2 threads + "
+           "chunked_summary + chunked_alpha(pairwise)")  # fmt: skip
+    ENTRIES[-1]["target"] = "<= 1.2x"
+    if ENTRIES[-1]["ratio"] is not None:
+        ENTRIES[-1]["met"] = ENTRIES[-1]["ratio"] <= 1.2
+
+
+def bench_bundled(repeats: int) -> None:
+    from cmmc_analysis.clean import load_survey
+
+    load_survey()
+    seconds, runs, _ = measure(lambda: load_survey(), repeats=repeats)
+    record("load_survey of the bundled export", None, seconds, "0.2 s", 0.2, repeats=runs)
+    ENTRIES[-1]["ratio"] = seconds / 0.2
+    ENTRIES[-1]["met"] = seconds <= 0.2
 
 
 def _status(field: str) -> int:
@@ -685,7 +800,8 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         nargs="*",
         default=None,
-        help="run only these groups: parse scoring alpha tests chart pipeline memory report import",
+        help="run only these groups: parse scoring alpha tests chart pipeline memory layouts "
+        "bundled report import",
     )
     parser.add_argument(
         "--out",
@@ -700,6 +816,13 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="a note stored with the results (e.g. what else ran on the machine)",
     )
+    parser.add_argument(
+        "--dask-rows",
+        type=int,
+        default=None,
+        help="also run the likert20_it layout at this many rows through the Dask engine "
+        "(e.g. 10000000: a 4.5 GB file written once to benchmarks/cache)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.out is None:
@@ -709,7 +832,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     groups = set(
         args.only
-        or ["parse", "scoring", "alpha", "tests", "chart", "pipeline", "memory", "report", "import"]
+        or [
+            "parse",
+            "scoring",
+            "alpha",
+            "tests",
+            "chart",
+            "pipeline",
+            "memory",
+            "layouts",
+            "bundled",
+            "report",
+            "import",
+        ]
     )
     sizes = [1_000, 100_000] if args.quick else [1_000, 100_000, 1_000_000]
     repeats = 3 if args.quick else 5
@@ -746,6 +881,19 @@ def main(argv: list[str] | None = None) -> int:
             bench_memory(n, path)
         del frame, codes
         gc.collect()
+    if "layouts" in groups:
+        n = 100_000 if args.quick else 1_000_000
+        print(f"layouts, N = {n:,}")
+        bench_layouts(n, 1 if args.quick else 2, memory=True)
+    if "bundled" in groups:
+        print("bundled export")
+        bench_bundled(5)
+    if args.dask_rows:
+        print(f"dask engine, N = {args.dask_rows:,}")
+        base = [e["ours_s"] for e in ENTRIES
+                if e["name"] == "layout pipeline vs read_csv" and e.get("layout") == "likert20_it"
+                and e["n"] == 1_000_000]  # fmt: skip
+        bench_dask_big(args.dask_rows, base[0] if base else None)
     if "report" in groups:
         print("report")
         bench_report(1)

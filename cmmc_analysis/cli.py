@@ -52,7 +52,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .clean.pipeline import describe
     from .survey import load_survey
 
-    print(describe(load_survey(args.path, codebook=args.codebook)))
+    print(describe(load_survey(args.path, codebook=args.codebook, **_engine(args))))
     return 0
 
 
@@ -62,7 +62,7 @@ def cmd_clean(args: argparse.Namespace) -> int:
     from .paths import DEFAULT_CLAIMS, DEFAULT_CODEBOOK
     from .survey import load_survey
 
-    survey = load_survey(args.path, codebook=args.codebook)
+    survey = load_survey(args.path, codebook=args.codebook, **_engine(args))
     inputs = (args.path, args.codebook or DEFAULT_CODEBOOK, DEFAULT_CLAIMS)
     written = write_survey(survey, args.out, format=args.format, protect=inputs)
     print(f"wrote {len(written)} files to {args.out} ({len(survey)} analysed rows)")
@@ -75,6 +75,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     def progress(message: str) -> None:
         print(f"cmmc-analysis report: {message}", file=sys.stderr, flush=True)
+
+    _engine(args, for_kernels=True)  # the notebooks' load_survey reads the environment
 
     out = build_report(
         data=args.data,
@@ -92,6 +94,32 @@ def cmd_report(args: argparse.Namespace) -> int:
     )
     print(out / "index.html")
     return 0
+
+
+def _engine(args: argparse.Namespace, *, for_kernels: bool = False) -> dict[str, object]:
+    """``--engine``/``--scheduler`` as ``load_survey`` arguments; for the report, as the
+    environment variables the notebooks' ``load_survey`` reads (a local cluster listening
+    on TCP is started when no scheduler is given)."""
+    import os
+
+    if args.engine != "dask":
+        return {}
+    scheduler = args.scheduler
+    if for_kernels:
+        if scheduler is None:
+            from distributed import LocalCluster
+
+            args._cluster = LocalCluster(processes=False, protocol="tcp", dashboard_address=None)
+            scheduler = args._cluster.scheduler_address
+        os.environ["CMMC_ENGINE"], os.environ["CMMC_DASK_SCHEDULER"] = "dask", scheduler
+    return {"engine": "dask", "scheduler": scheduler}
+
+
+def _engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--engine", choices=["pandas", "dask"], default="pandas",
+                   help="pandas (default, in memory) or dask (partitions on a cluster)")  # fmt: skip
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask scheduler address (default: a local cluster)")  # fmt: skip
 
 
 def cmd_codebook(args: argparse.Namespace) -> int:
@@ -121,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="read and clean an export; report problems, write nothing")
     p.add_argument("path", type=Path, help="the export (CSV or XLSX)")
     p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: bundled)")
+    _engine_options(p)
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("clean", help="write the clean table and the cleaning log")
@@ -128,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="folder to write to")
     p.add_argument("--format", choices=["parquet", "csv", "sav"], default="parquet")
     p.add_argument("--codebook", type=Path, default=None, help="codebook YAML (default: bundled)")
+    _engine_options(p)
     p.set_defaults(func=cmd_clean)
 
     from .paths import REPORTS_DIR
@@ -170,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--include-free-text", action="store_true", help="show scrubbed free-text answers"
     )
+    _engine_options(p)
     p.set_defaults(func=cmd_report)
 
     from .draft.cli import add_codebook_parser

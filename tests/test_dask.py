@@ -84,3 +84,14 @@ def test_what_travels_to_the_workers_can_be_pickled(messy):
 def test_unknown_engine_is_named():
     with pytest.raises(SurveyDataError, match="parameter engine='spark'"):
         load_survey(engine="spark")
+
+
+def test_cli_clean_with_the_dask_engine_writes_the_same_files(client, messy, tmp_path):
+    from cmmc_analysis.cli import main
+
+    address = client.scheduler.address
+    for engine, out in (("pandas", tmp_path / "p"), ("dask", tmp_path / "d")):
+        args = ["clean", str(messy), "--out", str(out), "--format", "csv", "--engine", engine]
+        assert main(args + (["--scheduler", address] if engine == "dask" else [])) == 0
+    for name in ("clean.csv", "missing.csv", "flow.csv", "changes.csv", "details.csv"):
+        assert (tmp_path / "p" / name).read_bytes() == (tmp_path / "d" / name).read_bytes()

@@ -13,6 +13,7 @@ texts are factorised; numbers and timestamps are parsed over ``pd.factorize``'s 
 
 Examples
 --------
+>>> from cmmc_analysis.clean.codes import ACTIONS
 >>> from cmmc_analysis.codebook import parse_codebook
 >>> cb = parse_codebook({
 ...     "survey": {"id": "tiny", "source_language": "en", "languages": ["en"]},
@@ -89,17 +90,25 @@ def parse_partition(
     decimal: str = ".",
     timestamp_formats: dict[str, int] | None = None,
     columns: list[str] | None = None,
+    cache: dict[str, Any] | None = None,
 ) -> dict[str, Parsed]:
     """Parse every analysed item of a partition (``columns``: only these), skip logic applied.
 
     ``timestamp_formats`` maps datetime items to the format decided for the whole
-    export (:func:`cmmc_analysis.clean.values.choose_timestamp_format`).
+    export (:func:`cmmc_analysis.clean.values.choose_timestamp_format`); ``cache``:
+    what :func:`cmmc_analysis.clean.rules.evidence_of` already read of this partition.
     """
     formats = timestamp_formats or {}
+    cache = cache or {}
     wanted = [c for c in df.columns if c != "source_row"] if columns is None else columns
     parsed = {
         item_id: parse_item(
-            df[item_id], codebook.items[item_id], codebook, decimal, formats.get(item_id)
+            df[item_id],
+            codebook.items[item_id],
+            codebook,
+            decimal,
+            formats.get(item_id),
+            cache.get(item_id),
         )
         for item_id in wanted
         if item_id in df.columns and not dropped(codebook.items[item_id])
@@ -114,18 +123,20 @@ def parse_item(
     codebook: Codebook,
     decimal: str = ".",
     timestamp_format: int | None = None,
+    cached: tuple | None = None,
 ) -> Parsed:
     """One column parsed with its item's value rule (see ``docs/cleaning.md``)."""
-    present = nonblank(col)
     if item.type in ("scale", "single"):
         labels, nas = labels_of(item, codebook)
         codes, raw_lut, uniq = label_codes(col, labels, nas)
         code, reason, action = label_lut(uniq, labels, nas)
+        filled = np.array([bool(u.strip()) for u in uniq] + [False], dtype=bool)
         return Parsed(
             "cat", code[codes], reason[codes], action[codes], "labels", raw_lut, codes,
-            present, labels,
+            filled[codes], labels,
         )  # fmt: skip
-    codes, uniques = factorize(col)
+    codes, uniques = factorize(col) if cached is None else cached[:2]
+    present = np.append(nonblank(uniques), False)[codes]
     if item.type == "multi":
         return _parse_multi(codes, uniques, item, codebook, present)
     if item.type == "numeric":
@@ -135,7 +146,8 @@ def parse_item(
         )
         kind, rule = "num", "numbers"
     else:  # datetime
-        values, reason, action = parse_timestamps(uniques, fmt=timestamp_format)
+        ts_cache = cached[2] if cached is not None else None
+        values, reason, action = parse_timestamps(uniques, fmt=timestamp_format, parsed=ts_cache)
         kind, rule = "time", "timestamps"
     return Parsed(kind, values[codes], reason[codes], action[codes], rule, uniques, codes, present)
 
@@ -185,7 +197,7 @@ def label_lut(uniq: list[str], labels: list[str], nas: list[str]) -> tuple[np.nd
             code[j], reason[j] = exact[value], -1
             continue
         key = normalise_text(value)
-        if not key:
+        if not value.strip():
             continue
         if key in canon:
             code[j], reason[j], action[j] = canon[key], -1, A["normalised"]
@@ -210,7 +222,7 @@ def _parse_multi(codes, uniques, item: Item, codebook: Codebook, present) -> Par
     shown = np.array([*uniq, None], dtype=object)
     for j, value in enumerate(uniq):
         whole = normalise_text(value)
-        if not whole:
+        if not value.strip():
             continue
         parts = [whole] if whole in canon else [normalise_text(p) for p in value.split(sep)]
         parts = [p for p in parts if p]

@@ -291,11 +291,16 @@ def clean(
     config = merge_rules(codebook.cleaning, rules)
     salt, salt_note = Job.salt_of(config, raw.salt or bytes.fromhex(raw.sha256))
     df = raw.data
-    evidence = evidence_of(df, codebook)
+    cache: dict[str, Any] = {}
+    evidence = evidence_of(df, codebook, cache)
     settings = Settings.from_evidence(evidence, delimiter=raw.delimiter, decimal=raw.decimal)
     job = Job(codebook, config, salt, settings)
     parsed = parse_partition(
-        df, codebook, decimal=settings.decimal, timestamp_formats=settings.timestamp_formats
+        df,
+        codebook,
+        decimal=settings.decimal,
+        timestamp_formats=settings.timestamp_formats,
+        cache=cache,
     )
     meta = row_meta(df, codebook, config, parsed)
     decision = decide(meta, codebook, config, settings, parsed)
@@ -391,7 +396,7 @@ def load_survey(
     *,
     codebook: Codebook | str | Path | None = None,
     rules: Mapping[str, Mapping[str, Any]] | None = None,
-    engine: str = "pandas",
+    engine: str | None = None,
     scheduler: str | Any | None = None,
     partition_rows: int | None = None,
     **read_options: Any,
@@ -408,12 +413,14 @@ def load_survey(
     rules
         Overrides of the codebook's cleaning rules (see :func:`clean`).
     engine
-        ``"pandas"`` (default): in this process, the whole file at once, or in
-        partitions of ``partition_rows`` records when given. ``"dask"``: the same
-        pipeline on Dask partitions (see ``docs/performance.md``).
+        ``"pandas"``: in this process, the whole file at once, or in partitions of
+        ``partition_rows`` records when given. ``"dask"``: the same pipeline on Dask
+        partitions (see ``docs/performance.md``). Default: the environment variable
+        ``CMMC_ENGINE`` (set by ``cmmc-analysis report --engine``), else ``"pandas"``.
     scheduler
         With ``engine="dask"``: the address of a Dask scheduler (``"tcp://host:8786"``)
-        or a ``distributed.Client``; default: the current client, else a local cluster.
+        or a ``distributed.Client``; default: ``CMMC_DASK_SCHEDULER``, else the current
+        client, else a local cluster.
     partition_rows
         Records per partition (default: the whole file with pandas, about 64 MB of
         text per partition with Dask).
@@ -442,7 +449,9 @@ def load_survey(
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     path = path if path is not None else DEFAULT_EXPORT
+    engine = engine or os.environ.get("CMMC_ENGINE") or "pandas"
     if engine == "dask":
+        scheduler = scheduler or os.environ.get("CMMC_DASK_SCHEDULER") or None
         from ..engine.dask import load_survey_dask
 
         return load_survey_dask(

@@ -12,6 +12,7 @@ the rules to the whole export at once. The result does not depend on the partiti
 
 Examples
 --------
+>>> from cmmc_analysis.clean.codes import EXCLUSION_RULES
 >>> from cmmc_analysis.codebook import load_codebook
 >>> cb = load_codebook()
 >>> df = pd.DataFrame({"source_row": [2, 3, 4], "submitted_at": ["2020-03-10 09:00"] * 3,
@@ -39,7 +40,7 @@ import pyarrow.compute as pc
 from ..codebook import Codebook
 from .codes import GLOBAL_RULES
 from .parse import Parsed, answered, dropped
-from .text import arrow_strings, key_text, normalise_array
+from .text import arrow_strings, factorize, key_text, normalise_array
 from .values import (
     ALL_FORMATS,
     choose_timestamp_format,
@@ -147,15 +148,25 @@ def first_pass(
     return row_meta(df, codebook, config), evidence_of(df, codebook)
 
 
-def evidence_of(df: pd.DataFrame, codebook: Codebook) -> Evidence:
-    """What one partition says about the decimal separator and the timestamp formats."""
+def evidence_of(
+    df: pd.DataFrame, codebook: Codebook, cache: dict[str, Any] | None = None
+) -> Evidence:
+    """What one partition says about the decimal separator and the timestamp formats.
+
+    ``cache`` (a dict) receives, per timestamp column, its distinct values and what the
+    formats tried read, for :func:`cmmc_analysis.clean.parse.parse_partition` of the
+    same partition.
+    """
     numeric = [c for c in df.columns if c != "source_row" and _is(codebook, c, "numeric")]
     comma, dot = decimal_evidence([df[c] for c in numeric])
-    masks = {
-        c: timestamp_fits(df[c])
-        for c in df.columns
-        if c != "source_row" and _is(codebook, c, "datetime")
-    }
+    masks = {}
+    for c in df.columns:
+        if c != "source_row" and _is(codebook, c, "datetime"):
+            codes, uniques = factorize(df[c])
+            parsed: dict[int, np.ndarray] = {}
+            masks[c] = timestamp_fits(uniques, parsed)
+            if cache is not None:
+                cache[c] = (codes, uniques, parsed)
     return Evidence(comma, dot, masks)
 
 

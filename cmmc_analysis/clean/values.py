@@ -152,7 +152,7 @@ def _matches(arrow: pa.Array, pattern: str) -> np.ndarray:
 def _parse_number(raw: str, decimal: str, unit, lo, hi, nas) -> tuple[float, int, int]:
     """One non-plain number: (value, reason, action)."""
     text = normalise_text(raw)
-    if not text:
+    if not raw.strip():
         return np.nan, _BLANK, 0
     if text in nas:
         return np.nan, _NAA, A["not_an_answer"]
@@ -281,17 +281,20 @@ def _to_datetime(text: pd.Series, fmt: str) -> np.ndarray:
     return pd.to_datetime(text, format=fmt, errors="coerce").to_numpy(dtype="datetime64[us]")
 
 
-def timestamp_fits(values: Any) -> int:
+def timestamp_fits(values: Any, parsed: dict[int, np.ndarray] | None = None) -> int:
     """Bit mask of the :data:`TIMESTAMP_FORMATS` that read every non-blank value.
 
     A sample of the values rules most formats out first, so usually one or two formats
     are tried on the whole column. Masks of disjoint partitions combine with ``&``.
+    ``parsed`` (a dict) receives the values read by each format tried on every value
+    (``values`` order), so that :func:`parse_timestamps` need not read them again.
 
     >>> bin(timestamp_fits(["25/03/2024 10:00", "01/04/2024 10:00"]))
     '0b100'
     """
-    text = _timestamp_text(values)
-    text = text[(text != "").to_numpy(dtype=bool, na_value=False)]
+    full = _timestamp_text(values)
+    keep = (full != "").to_numpy(dtype=bool, na_value=False)
+    text = full[keep]
     if text.empty:
         return ALL_FORMATS
     sample = text.iloc[:_SAMPLE]
@@ -299,8 +302,13 @@ def timestamp_fits(values: Any) -> int:
     for j, fmt in enumerate(TIMESTAMP_FORMATS):
         if np.isnat(_to_datetime(sample, fmt)).any():
             continue
-        if len(text) == len(sample) or not np.isnat(_to_datetime(text, fmt)).any():
+        found = _to_datetime(text, fmt)
+        if not np.isnat(found).any():
             mask |= 1 << j
+            if parsed is not None:
+                whole = np.full(len(full), np.datetime64("NaT"), dtype="datetime64[us]")
+                whole[keep] = found
+                parsed[j] = whole
     return mask
 
 
@@ -310,7 +318,10 @@ def choose_timestamp_format(mask: int) -> int:
 
 
 def parse_timestamps(
-    uniques: Sequence[str] | Any, *, fmt: int | None = None
+    uniques: Sequence[str] | Any,
+    *,
+    fmt: int | None = None,
+    parsed: dict[int, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Timestamps as look-up arrays over distinct values.
 
@@ -320,7 +331,8 @@ def parse_timestamps(
     values still unread), or None to decide on ``uniques`` themselves. A time-zone
     suffix is dropped (the wall-clock time is kept: the fieldwork window is in the
     survey's local time). Returns ``(values, reason, action)`` like
-    :func:`parse_numbers`; a text that no format reads is rejected.
+    :func:`parse_numbers`; a text that no format reads is rejected. ``parsed``: the
+    values :func:`timestamp_fits` already read, by format.
 
     >>> vals, reason, action = parse_timestamps(["2020-03-10 09:15", "10/03/2020 9.15.00", "ieri"])
     >>> [str(v) for v in vals]
@@ -330,11 +342,14 @@ def parse_timestamps(
     """
     text = _timestamp_text(uniques)
     m = len(text)
+    parsed = {} if parsed is None else parsed
     if fmt is None:
-        fmt = choose_timestamp_format(timestamp_fits(text))
+        fmt = choose_timestamp_format(timestamp_fits(text, parsed))
     values = np.full(m + 1, np.datetime64("NaT"), dtype="datetime64[us]")
     blank = (text == "").to_numpy(dtype=bool, na_value=True)
-    if fmt >= 0:
+    if fmt >= 0 and fmt in parsed and len(parsed[fmt]) == m:
+        values[:m] = parsed[fmt]
+    elif fmt >= 0:
         values[:m] = _to_datetime(text, TIMESTAMP_FORMATS[fmt])
     else:
         todo = ~blank
