@@ -116,7 +116,7 @@ def test_the_draft_of_the_second_survey_reproduces_its_hand_written_codebook(
 
     Differences, and why the draft cannot know better:
 
-    - ids come from the headers (``far_workload_manageable`` for ``workload``);
+    - ids come from the headers (``agree_workload_manageable`` for ``workload``);
     - ``Department code`` (a column the hand-written codebook leaves out) is drafted
       as free text kept out of reports (six codes in eleven answers);
     - the multiple choice ``perks`` has a fourth option ``Pony`` (a planted invalid
@@ -326,3 +326,38 @@ def test_any_export_gives_a_loadable_draft_or_one_clear_error(
         values = [r[col] for r in rows if col < len(r)]
         if any("@b.example" in v for v in values):
             assert cb.items[body["id"]].pii
+
+
+def test_ratings_numbers_dates_and_ranges_from_a_google_forms_like_export(tmp_path: Path) -> None:
+    path = tmp_path / "forms.csv"
+    rows = [
+        [
+            "Informazioni cronologiche",
+            "Quanto è soddisfatto? (da 1 a 5)",
+            "Quanti figli ha?",
+            "Età",
+            "Fatturato (€)",
+        ],
+        ["02/05/2024 9.00.00", "4", "0", "18-24", "1200"],
+        ["02/05/2024 10.30.00", "5", "2", "25-34", "900,5"],
+        ["03/05/2024 11.00.00", "2", "1", "65 e oltre", "3000"],
+        ["04/05/2024 08.15.00", "4", "3", "Meno di 18", "150"],
+    ]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    d = draft_from_export(path)
+    items = {b["text"]["it"]: b for b in d.items}
+    stamp = items["Informazioni cronologiche"]
+    assert stamp["type"] == "datetime" and stamp["role"] == "submitted_at"
+    assert "format: %d/%m/%Y %H.%M.%S" in d.notes["items.submitted_at"][0]
+    # a rating the header announces: a numbered scale 1..5 (one point never chosen: checked)
+    rating = items["Quanto è soddisfatto? (da 1 a 5)"]
+    assert rating["type"] == "scale"
+    assert [p["it"] for p in d.scales[rating["scale"]]["points"]] == ["1", "2", "3", "4", "5"]
+    # a count is a number, not a scale (but the doubt is said)
+    assert items["Quanti figli ha?"]["type"] == "numeric"
+    assert any("rating scale" in c for c in d.checks["items." + items["Quanti figli ha?"]["id"]])
+    age = items["Età"]
+    assert age["type"] == "single" and age.get("ordered") and age["segment"]
+    assert [o["it"] for o in age["options"]] == ["Meno di 18", "18-24", "25-34", "65 e oltre"]
+    assert items["Fatturato (€)"]["unit"] == "€"

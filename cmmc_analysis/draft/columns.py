@@ -204,6 +204,38 @@ _STOP = set(
         "yours",
     ]
 )
+#: Words that say nothing about what an item asks (verbs, survey boilerplate).
+_STOP |= {
+    *(
+        [
+            "hanno",
+            "avete",
+            "abbiamo",
+            "ha",
+            "siete",
+            "potra",
+            "potrebbe",
+            "viene",
+            "vengono",
+            "stanno",
+            "seguenti",
+        ]
+    ),
+    *(
+        [
+            "affermazioni",
+            "indichi",
+            "valuti",
+            "livello",
+            "molto",
+            "far",
+            "following",
+            "statement",
+            "statements",
+        ]
+    ),
+    *(["extent", "much", "indicate", "level", "degli", "dello", "dell", "nell", "sull", "dall"]),
+}
 
 _KNOWN_IDS = (
     (r"^(indirizzo )?e-?mail|e-?mail( address)?$|^(your )?e-?mail|posta elettronica", "email"),
@@ -215,7 +247,10 @@ _KNOWN_IDS = (
         r"^(timestamp|informazioni cronologiche|submitted at|submission date|date submitted)$",
         "submitted_at",
     ),
-    (r"^(durata \(secondi\)|duration \(seconds\)|duration \(in seconds\)|duration)$", "duration_s"),
+    (
+        r"^(durata( \(secondi\))?|duration( \((in )?seconds\))?|time taken( \(s\))?|interviewtime)$",
+        "duration_s",
+    ),
 )
 
 
@@ -594,6 +629,12 @@ _HEADER_KINDS = (
     ),
     ("weight", r"\bweight\b|\bpeso\b|\bwgt\b"),
     (
+        "rating",
+        r"\bda [01] a (5|7|10)\b|\bfrom [01] to (5|7|10)\b|\b[01] ?[-–] ?(5|7|10)\b|\(\s*[01] ?=|"
+        r"\bscala\b|\bscale\b|\brate\b|\brating\b|\bvaluti\b|\bvaluta\b|\bvoto\b|"
+        r"soddisf|satisf|accordo|agree|importan|likely|probabil",
+    ),
+    (
         "segment",
         r"ruolo|\brole\b|team|settore|sector|industry|\barea\b|region|regione|\beta\b|"
         r"\bage\b|genere|gender|sesso|\bsex\b|dimensione|\bsize\b|addetti|dipendenti|employees|"
@@ -608,6 +649,8 @@ def header_kind(header: str) -> set[str]:
 
     >>> sorted(header_kind("Durata (secondi)")), sorted(header_kind("Qual è il suo ruolo?"))
     (['duration'], ['segment'])
+    >>> sorted(header_kind("Quanto è soddisfatto? (da 1 a 5)"))
+    ['rating']
     """
     key = normalise_text(header)
     return {kind for kind, pattern in _HEADER_KINDS if re.search(pattern, key)}

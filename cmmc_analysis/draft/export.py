@@ -225,6 +225,27 @@ def _self_check(text: str, path: Path) -> None:
     read_export(path, codebook=cb)
 
 
+_ENDS = re.compile(r"\b(?:da|from)?\s*([01])\s*(?:a|to|-|–)\s*(5|7|10)\b")
+
+
+def _rating(header: str, numbers: list[int], lang: str) -> ScaleMatch | None:
+    """A numbered scale whose ends the header states (``"da 1 a 5"``) or the answers reach."""
+    found = _ENDS.search(normalise_text(header))
+    lo, hi = (int(found[1]), int(found[2])) if found else (1, max(numbers))
+    if not numbers or min(numbers) < lo or max(numbers) > hi or not 3 <= hi - lo + 1 <= 11:
+        return None
+    values = [str(n) for n in range(lo, hi + 1)]
+    match = recognise_scale(values, lang=lang)
+    if match is None:
+        return None
+    seen = len(set(numbers))
+    unseen = [n for n in range(lo, hi + 1) if n not in numbers]
+    reasons = ["a numbered scale: the order comes from the numbers, its meaning from you"]
+    if unseen:
+        reasons.append(f"numbers never chosen in the export: {unseen}")
+    return ScaleMatch(match.name, "numbered", "unknown", match.points, (), seen, tuple(reasons))
+
+
 class _Builder:
     def __init__(self, draft: Draft, cols: list[_Column], data: pd.DataFrame, lang: str) -> None:
         self.d, self.cols, self.data, self.lang = draft, cols, data, lang
@@ -358,11 +379,11 @@ class _Builder:
         if stamps is not None:
             return self.timestamp(body, entry, kinds, stamps)
         match = recognise_scale(values, lang=self.lang)
-        if (
-            match is not None
-            and match.kind != "numbered"
-            or (match is not None and not all(re.fullmatch(r"\d+", v) for v in values))
-        ):
+        bare = all(re.fullmatch(r"\d+", v) for v in values)
+        if bare and "rating" in kinds:  # "(da 1 a 5)": the scale's ends from the header
+            match = _rating(header, [int(v) for v in values], self.lang) or match
+        rating = "rating" in kinds and match is not None and match.seen >= 2
+        if match is not None and (match.kind != "numbered" or not bare or rating):
             body.update(type="scale", scale=self.scale(match))
             if match.off:
                 self.d.check(
