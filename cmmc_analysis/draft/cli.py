@@ -1,7 +1,8 @@
 """The ``cmmc-analysis codebook`` sub-commands: ``draft`` and ``from``.
 
 ``codebook draft EXPORT`` drafts a codebook from an export
-(:func:`cmmc_analysis.draft.export.draft_from_export`); ``codebook from FILE``
+(:func:`cmmc_analysis.draft.export.draft_from_export`; a ``.sav`` file's own
+labels are used instead, as by ``codebook from``); ``codebook from FILE``
 converts a questionnaire (XLSForm ``.xlsx``, SPSS ``.sav``, Qualtrics ``.qsf``).
 The YAML goes to stdout, or to ``--out FILE`` (never over an existing file without
 ``--force``); what could not be converted and the number of lines to check go to
@@ -90,7 +91,7 @@ def run_codebook(args: argparse.Namespace) -> int:
         )
     if args.out is not None and args.out.resolve() == args.path.resolve():
         raise SurveyDataError("refusing to write over the input file", path=args.out)
-    if args.action == "draft":
+    if args.action == "draft" and args.path.suffix.lower() != ".sav":
         from .export import draft_from_export
 
         draft = draft_from_export(args.path, lang=args.lang)
