@@ -361,3 +361,26 @@ def test_ratings_numbers_dates_and_ranges_from_a_google_forms_like_export(tmp_pa
     assert age["type"] == "single" and age.get("ordered") and age["segment"]
     assert [o["it"] for o in age["options"]] == ["Meno di 18", "18-24", "25-34", "65 e oltre"]
     assert items["Fatturato (€)"]["unit"] == "€"
+
+
+def test_a_microsoft_forms_like_export(tmp_path: Path) -> None:
+    path = tmp_path / "msforms.csv"
+    rows = [
+        ["ID", "Start time", "Completion time", "Email", "Name", "Which tools do you use?"],
+        ["1", "5/13/24 9:00:00", "5/13/24 9:04:10", "anonymous", "", "Teams;Mail;"],
+        ["2", "5/13/24 9:10:00", "5/13/24 9:15:00", "anonymous", "", "Mail;"],
+        ["3", "5/14/24 10:00:00", "5/14/24 10:02:00", "anonymous", "", "Teams;Zoom;"],
+        ["4", "5/15/24 11:00:00", "5/15/24 11:09:00", "anonymous", "", "Zoom;Mail;"],
+    ]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    d = draft_from_export(path)
+    items = {b["text"]["en"]: b for b in d.items}
+    assert "role" not in items["Start time"] and items["Completion time"]["role"] == "submitted_at"
+    assert "%m/%d/%y %H:%M:%S" in d.notes[f"items.{items['Completion time']['id']}"][0]
+    # month first: the cleaning reads ISO and day-first dates, so it is checked
+    assert any("day-first" in c for c in d.checks[f"items.{items['Completion time']['id']}"])
+    assert items["Email"]["pii"] and items["Name"]["pii"]
+    tools = items["Which tools do you use?"]
+    assert tools["type"] == "multi" and tools["separator"] == ";"
+    assert sorted(o["en"] for o in tools["options"]) == ["Mail", "Teams", "Zoom"]

@@ -405,6 +405,8 @@ TIMESTAMP_FORMATS = (
     "%m/%d/%Y",
     "%d/%m/%y %H:%M",
     "%m/%d/%y %H:%M",
+    "%d/%m/%y %H:%M:%S",
+    "%m/%d/%y %H:%M:%S",
 )
 #: Formats the cleaning reads today: ISO 8601, and day-first dates.
 _CLEANING_READS = re.compile(r"^%Y-%m-%d|^%d")
@@ -619,10 +621,10 @@ _HEADER_KINDS = (
     (
         "submitted",
         r"informazioni cronologiche|timestamp|submitted|submission|submitdate|datestamp|"
-        r"recorded ?date|"
+        r"recorded ?date|completion time|ora di completamento|ora di fine|"
         r"end ?date|date ?submitted|data (di )?invio|completato|completed|data e ora|date$|^data$",
     ),
-    ("started", r"start ?date|data (di )?inizio|started"),
+    ("started", r"start ?date|start ?time|data (di )?inizio|ora di inizio|started"),
     (
         "duration",
         r"durata|duration|time taken|tempo impiegato|interviewtime|\bseconds\b|\bsecondi\b",
