@@ -225,3 +225,6 @@ def test_with_labels_puts_the_page_language_into_computed_tables() -> None:
     shown = with_labels(verdicts, cb, "en", claims=claims)
     assert shown["statement"].tolist() == [claims.get(c).text("en") for c in verdicts["claim"]]
     assert "label" not in shown  # a verdict's item lists several ids: no label column
+    # given the codebook, format_table shows labels in the page's language too
+    page = format_table(summary, lang="en", codebook=cb, columns=["item", "label", "n"]).data
+    assert page.iloc[0].tolist() == ["cloud contact-center solutions"] * 2 + ["7"]

@@ -10,8 +10,8 @@ sentence, banner and figure of a report:
   ("45.3%");
 - intervals: "[low; high]" in Italian, "[low, high]" in English.
 
-Numbers are rounded the way Python rounds a float (``round(x, digits)``, on its binary
-value) before Babel writes them, so a figure reads the same here as in ``f"{x:.2f}"``.
+Numbers are rounded as Python formats a float (half to even on its exact binary value)
+before Babel writes them, so a figure reads the same here as in ``f"{x:.2f}"``.
 Counts get thousands separators; years and ids never do (``grouping=False``). Missing
 values (None, NaN, ``pd.NA``) are shown as an en dash.
 
@@ -34,7 +34,7 @@ Examples
 from __future__ import annotations
 
 import math
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -103,8 +103,9 @@ def _format(x: Any, *, lang: str, digits: int, grouping: bool, percent: bool) ->
     value = float(x)
     if percent:
         value *= 100
-    rounded = round(value, digits) if math.isfinite(value) else value
-    number = Decimal(repr(rounded))
+    number = Decimal(value)  # the float's exact binary value
+    if number.is_finite():
+        number = number.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)
     if percent:
         number = number.scaleb(-2)  # Babel multiplies by 100 again, exactly
     pattern, locale = _pattern(lang, digits, grouping, percent)

@@ -334,8 +334,9 @@ def format_table(
     or three decimals; counts become integers; other numbers get ``digits`` decimals;
     years, ids and codes (``year``, ``*_id``, ``code``, ``level``, ``rank``) have no
     thousands separators; booleans become yes/no; ``verdict`` and ``direction`` values and ``rule`` names are
-    translated; with a codebook, item and construct ids become their texts. The input
-    is not changed.
+    translated; with a codebook, item and construct ids become their texts and a
+    ``label`` column is put in ``lang`` (as :func:`with_labels` does). The input is not
+    changed.
 
     Parameters
     ----------
@@ -344,7 +345,8 @@ def format_table(
     lang
         ``"it"`` or ``"en"``.
     codebook
-        Optional :class:`~cmmc_analysis.codebook.Codebook` for item and construct texts.
+        Optional :class:`~cmmc_analysis.codebook.Codebook` for item and construct texts
+        and the ``label`` column.
     percent
         Further columns to show as percentages (e.g. ``["estimate", "ci_low", "ci_high"]``
         for a table of shares).
@@ -375,6 +377,8 @@ def format_table(
             )
         columns, view_percent = VIEWS[view]
         percent = [*view_percent, *(percent or ())]
+    if codebook is not None and "label" in table:
+        table = with_labels(table, codebook, lang)
     df = table.loc[:, list(columns)] if columns is not None else table
     pct = set(PERCENT_COLUMNS) | set(percent or ())
     out = {}
