@@ -210,7 +210,7 @@ def likert60_7pt(n: int, seed: int = 0):
 
 
 def likert20_plain(n: int, seed: int = 0):
-    from cmmc_analysis.synth import likert_codebook_dict, simulate_likert
+    from likert import likert_codebook_dict, simulate_likert
 
     return likert_codebook_dict(20), simulate_likert(n, n_items=20, seed=seed), {"sep": ","}
 

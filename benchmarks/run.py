@@ -175,7 +175,7 @@ def have(module: str) -> bool:
 
 def export_path(n: int) -> Path:
     """The simulated export of ``n`` rows (20 agree5 items, Italian labels), cached."""
-    from cmmc_analysis.synth import simulate_likert
+    from likert import simulate_likert
 
     path = CACHE / f"likert_n{n}_items{N_ITEMS}_seed{SEED}.csv"
     if path.exists():
@@ -200,8 +200,9 @@ def export_path(n: int) -> Path:
 
 
 def bench_codebook():
+    from likert import likert_codebook_dict
+
     from cmmc_analysis.codebook import parse_codebook
-    from cmmc_analysis.synth import likert_codebook_dict
 
     return parse_codebook(likert_codebook_dict(N_ITEMS))
 

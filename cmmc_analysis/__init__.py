@@ -79,7 +79,6 @@ _EXPORTS: dict[str, str] = {
     "Simulation": "synth",
     "simulate": "synth",
     "write_export": "synth",
-    "simulate_likert": "synth",
     # privacy
     "pseudonymise": "privacy",
     "pii_values": "privacy",

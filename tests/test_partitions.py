@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from benchmarks.likert import likert_codebook_dict, simulate_likert
 from cmmc_analysis.clean import load_survey
 from cmmc_analysis.codebook import load_codebook, parse_codebook
 from cmmc_analysis.describe.likert import codes, likert_summary
@@ -22,7 +23,7 @@ from cmmc_analysis.errors import ExportError, SurveyDataError
 from cmmc_analysis.io import plan_export, read_export_chunks
 from cmmc_analysis.paths import DEFAULT_EXPORT
 from cmmc_analysis.reliability import cronbach_alpha
-from cmmc_analysis.synth import likert_codebook_dict, simulate, simulate_likert, write_export
+from cmmc_analysis.synth import simulate, write_export
 
 N_ITEMS = 6
 

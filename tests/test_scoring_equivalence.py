@@ -14,6 +14,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.likert import likert_codebook_dict, simulate_likert
 from cmmc_analysis.clean.pipeline import clean
 from cmmc_analysis.clean.score import (
     BLANK,
@@ -24,7 +25,6 @@ from cmmc_analysis.clean.score import (
 )
 from cmmc_analysis.codebook import parse_codebook
 from cmmc_analysis.io.reader import normalise_text, read_export
-from cmmc_analysis.synth import likert_codebook_dict, simulate_likert
 
 CB = parse_codebook(likert_codebook_dict(3))
 LABELS = CB.scales["agree5"].labels()

@@ -20,17 +20,16 @@ from hypothesis import strategies as st
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from benchmarks.likert import likert_codebook_dict, simulate_likert
 from cmmc_analysis.cli import main
 from cmmc_analysis.codebook import load_codebook, parse_codebook
 from cmmc_analysis.errors import SurveyDataError
 from cmmc_analysis.paths import DEFAULT_EXPORT
 from cmmc_analysis.synth import (
     ROW_KINDS,
-    likert_codebook_dict,
     load_model,
     planted_path,
     simulate,
-    simulate_likert,
     write_export,
 )
 

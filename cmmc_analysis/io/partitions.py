@@ -14,8 +14,15 @@ Examples
 --------
 >>> import tempfile, pathlib
 >>> from cmmc_analysis.codebook import parse_codebook
->>> from cmmc_analysis.synth import likert_codebook_dict
->>> cb = parse_codebook(likert_codebook_dict(1))
+>>> agree = ["Per nulla d'accordo", "Poco d'accordo", "Né d'accordo né in disaccordo",
+...          "Abbastanza d'accordo", "Molto d'accordo"]
+>>> cb = parse_codebook({
+...     "survey": {"id": "t", "source_language": "it", "languages": ["it"]},
+...     "scales": {"agree5": {"points": agree, "not_an_answer": ["Non so"]}},
+...     "items": [{"id": "segment", "type": "single", "text": "Area",
+...                "options": ["Nord-Ovest", "Nord-Est", "Centro", "Sud e Isole"]}]
+...     + [{"id": q, "type": "scale", "scale": "agree5", "text": q} for q in ("q01",)],
+... })
 >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
 >>> _ = f.write_text('segment;q01\\nCentro;"Non\\nso"\\nNord-Est;\\nCentro;Poco d\\'accordo\\n')
 >>> plan = plan_export(f, cb, partition_rows=2)
