@@ -17,8 +17,10 @@ Examples
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from ..errors import ClaimsError
 from ..paths import DEFAULT_CLAIMS
 from ..schema.claims import COMPARISONS, FINAL, STATISTICS, validate_claims
 from ..schema.yamlfile import read_yaml
+from .wording import WORDING_DEFAULTS
 
 __all__ = ["Claim", "ClaimSet", "load_claims", "parse_claims", "STATISTICS", "COMPARISONS"]
 
@@ -73,6 +76,13 @@ class ClaimSet:
     path: Path | None = None
     #: the survey's wording for the findings page: text key -> {lang: text}
     texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: alpha spending over the looks (interim, final): obrien-fleming, pocock or none
+    sequential: str = "obrien-fleming"
+    #: how words become regions (the file's ``wording:`` over the package's defaults)
+    wording: Mapping[str, Any] = field(default_factory=lambda: dict(WORDING_DEFAULTS))
+    #: when the claims were fixed (``fixed_on:``), and the file's sha256
+    fixed_on: datetime.date | None = None
+    sha256: str | None = None
 
     def get(self, claim_id: str) -> Claim:
         """The claim ``claim_id``."""
@@ -106,8 +116,9 @@ def load_claims(path: str | Path | None = None, *, codebook: Codebook | None = N
     0.8
     """
     path = Path(path) if path is not None else DEFAULT_CLAIMS
-    _, doc = read_yaml(path, ClaimsError, "the claims file")
-    return parse_claims(doc, codebook=codebook or load_codebook(), path=path)
+    data, doc = read_yaml(path, ClaimsError, "the claims file")
+    claims = parse_claims(doc, codebook=codebook or load_codebook(), path=path)
+    return replace(claims, sha256=hashlib.sha256(data).hexdigest())
 
 
 def parse_claims(doc: Any, *, codebook: Codebook, path: str | Path | None = None) -> ClaimSet:
@@ -135,4 +146,11 @@ def parse_claims(doc: Any, *, codebook: Codebook, path: str | Path | None = None
         for c in model.claims
     )
     texts = {key: dict(label) for key, label in (model.texts or {}).items()}
-    return ClaimSet(claims, path=path, texts=texts, **model.defaults.model_dump())
+    return ClaimSet(
+        claims,
+        path=path,
+        texts=texts,
+        wording=model.wording.model_dump(),
+        fixed_on=model.fixed_on,
+        **model.defaults.model_dump(),
+    )

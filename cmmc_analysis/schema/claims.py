@@ -18,6 +18,7 @@ cmmc_analysis.errors.ClaimsError: mine.yaml, entry claims[0] (X).statistic: stat
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -40,12 +41,15 @@ __all__ = [
     "ComparisonDoc",
     "ClaimDoc",
     "ClaimsDoc",
+    "WordingDoc",
+    "SEQUENTIAL",
     "validate_claims",
 ]
 
 STATISTICS = ("share", "mean", "quantile", "ranking")
 COMPARISONS = ("above", "below", "about", "neutral", "between", "top", "describe")
 CORRECTIONS = ("holm", "bh", "bonferroni", "none")  # as significance.multitest.CORRECTIONS
+SEQUENTIAL = ("obrien-fleming", "pocock", "none")  # as significance.sequential.SPENDING
 #: The name of the cut holding every analysed response.
 FINAL = "final"
 
@@ -69,6 +73,54 @@ class DefaultsDoc(Strict):
     min_n: Annotated[int, Field(ge=1), expect("a positive integer")] = Field(
         30, description="fewer valid answers than this: inconclusive"
     )
+    sequential: Annotated[Literal[SEQUENTIAL], expect("obrien-fleming, pocock or none")] = Field(  # type: ignore[valid-type]
+        "obrien-fleming",
+        description="alpha spending over the interim and final looks (none: each look at alpha)",
+    )
+
+
+Margin = Annotated[float, Field(gt=0), expect("a positive number")]
+Margins = Annotated[
+    tuple[Margin, ...], Field(min_length=1, max_length=9), expect("a list of 1 to 9 positive numbers")
+]
+
+
+class AboutDoc(Strict):
+    """``wording.about:``: the half-width of "about X", by kind of statistic."""
+
+    noun = "option"
+
+    share: Annotated[float, Field(gt=0, lt=1), expect("a number in (0, 1)")] = Field(
+        0.10, description="shares: points of proportion (0.10 = 10 points)"
+    )
+    scale: Margin = Field(0.25, description="statistics of scale codes: scale points")
+    numeric: Annotated[float, Field(gt=0, lt=1), expect("a number in (0, 1)")] = Field(
+        0.10, description="numeric quantities: a fraction of X (0.10 = 10 %)"
+    )
+
+
+class MarginsDoc(Strict):
+    """``wording.margins:``: the margins over which every verdict's sensitivity is shown."""
+
+    noun = "option"
+
+    share: Margins = Field((0.05, 0.10, 0.15), description="for shares")
+    scale: Margins = Field((0.15, 0.25, 0.35), description="for scale statistics")
+    numeric: Margins = Field((0.05, 0.10, 0.15), description="for numeric quantities (relative)")
+
+
+class WordingDoc(Strict):
+    """``wording:``: how the publication's words become regions, for every claim alike.
+
+    Fixed before the data are seen (record the date in ``fixed_on:``); a claim that
+    sets its own ``tolerance`` is shown as such next to its verdict.
+    """
+
+    noun = "option"
+
+    about: AboutDoc = Field(AboutDoc(), description='"about X": X +/- this margin')
+    neutral: Margin = Field(0.25, description='"not evident": midpoint +/- this, scale points')
+    margins: MarginsDoc = Field(MarginsDoc(), description="sensitivity grid of margins")
 
 
 def _levels(value: Any) -> Any:
@@ -108,7 +160,11 @@ class ComparisonDoc(Strict):
 
     type: Literal[COMPARISONS] = Field(description=", ".join(COMPARISONS))  # type: ignore[valid-type]
     value: Threshold = Field(None, description="above, below, about: the threshold")
-    tolerance: Threshold = Field(None, description="about, neutral: half-width of the band")
+    tolerance: Threshold = Field(
+        None,
+        description="about, neutral: a half-width for this claim only, instead of the "
+        "wording rule's (shown as such in the report)",
+    )
     low: Threshold = Field(None, description="between: lower bound (or neutral)")
     high: Threshold = Field(None, description="between: upper bound (or neutral)")
     items: Texts | None = Field(None, description="top: the items claimed to rank first")
@@ -117,8 +173,8 @@ class ComparisonDoc(Strict):
 _NEEDED = {
     "above": ["value"],
     "below": ["value"],
-    "about": ["value", "tolerance"],
-    "neutral": ["tolerance"],
+    "about": ["value"],
+    "neutral": [],
     "between": ["low", "high"],
 }
 
@@ -276,7 +332,7 @@ class ClaimDoc(Strict):
             )
         for key in _NEEDED[kind]:
             value = getattr(comp, key)
-            if value == "neutral" and scale_item and key != "tolerance":
+            if value == "neutral" and scale_item:
                 continue
             if value is None or value == "neutral":
                 raise problem(
@@ -284,7 +340,9 @@ class ClaimDoc(Strict):
                 )
             if stat.type == "share" and key in ("value", "low", "high") and not 0 <= value <= 1:
                 raise problem(f"a share threshold must lie in [0, 1], found {value!r}", *where, key)
-        if kind in ("about", "neutral") and comp.tolerance <= 0:
+        if comp.tolerance is not None and kind not in ("about", "neutral"):
+            raise problem(f"comparison {kind!r} takes no tolerance", *where, "tolerance")
+        if kind in ("about", "neutral") and comp.tolerance is not None and comp.tolerance <= 0:
             raise problem("expected a positive tolerance", *where, "tolerance")
 
 
@@ -301,6 +359,10 @@ class ClaimsDoc(Strict):
     what = "a mapping with a `claims:` list"
 
     defaults: DefaultsDoc = Field(DefaultsDoc(), description="family-wide options")
+    fixed_on: Annotated[datetime.date, expect("a date (YYYY-MM-DD)")] | None = Field(
+        None, description="when the claims and their wording were fixed (before the data)"
+    )
+    wording: WordingDoc = Field(WordingDoc(), description="how words become regions")
     texts: (
         Annotated[dict[str, dict[str, str]], expect("a mapping text key -> {language: text}")]
         | None
