@@ -1,4 +1,4 @@
-"""Claims as data: the newsletter's findings as testable statements, and their verdicts.
+"""Claims as data: the verdict of every claim on one cut of the data.
 
 A claims file (``data/claims.yaml``, schema in ``docs/claims.md``) states each finding
 as an item, a statistic and a comparison. :func:`evaluate_claims` turns every claim
@@ -7,82 +7,56 @@ raw and adjusted p-value, n, a **verdict** and whether the verdict is **settled*
 
 The rules, in one place (also in ``docs/claims.md``):
 
-* Each comparison defines a claimed *region* for the statistic: ``above v`` is
-  (v, +inf), ``below v`` is (-inf, v), ``about v +/- t`` is [v - t, v + t],
-  ``neutral +/- t`` is [mid - t, mid + t], ``between lo and hi`` is (lo, hi), and
-  ``top`` says the named items rank first in the battery.
+* Each comparison defines a claimed *region* for the statistic, read from the words
+  by the rules of :mod:`cmmc_analysis.claims.wording` (``above v`` is (v, +inf),
+  ``about v`` is v +/- the rule's margin, ``neutral`` the midpoint +/- the rule's
+  margin, ``between lo and hi`` is (lo, hi); ``top`` says the named items rank first
+  in the battery).
 * **Verdict** reads the point estimate: *supported* when it lies in the region,
   *not supported* when it lies outside, *inconclusive* when fewer than ``min_n``
   (default 30) valid answers are available.
 * **Settled** reads the test: the one-sided test(s) that the true value lies on the
   verdict's side of every boundary (an intersection-union test: the largest p of the
-  boundaries; for a band this is TOST), Holm-adjusted over the family of claims
-  evaluated together, is below ``alpha``. A settled verdict is one that more
-  responses are unlikely to overturn.
+  boundaries; for a band this is TOST), adjusted over the family of claims evaluated
+  together (Holm by default), is below the level of the look (``alpha`` for one look;
+  the group-sequential level when an interim and a final look are made,
+  :mod:`cmmc_analysis.claims.looks`). A settled verdict is one that more responses
+  are unlikely to overturn.
 
 Examples
 --------
->>> from cmmc_analysis.codebook import load_codebook
->>> cs = load_claims(codebook=load_codebook())
->>> [c.id for c in cs.claims]
-['S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S9']
->>> region(cs.get("S4"), midpoint=3.0)
-(3.0, 4.0)
+>>> from cmmc_analysis.survey import load_survey
+>>> table = evaluate_claims(load_survey()).set_index("claim")
+>>> table.loc["S1", ["verdict", "band_source"]].tolist()
+['supported', 'rule']
+>>> table.loc["S1", ["threshold_low", "threshold_high"]].astype(float).round(3).tolist()
+[0.567, 0.767]
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..codebook import Codebook, load_codebook
 from ..errors import ClaimsError
 from ..schema.claims import FINAL
 from ..survey import Survey
 from .spec import Claim, ClaimSet, load_claims
+from .wording import region
 
-__all__ = [
-    "region",
-    "evaluate_claims",
-    "evaluate_cuts",
-    "compare_cuts",
-    "sensitivity",
-    "claim_ranking",
-    "VERDICTS",
-]
+__all__ = ["evaluate_claims", "claim_ranking", "settle", "VERDICTS", "TESTED"]
 
 #: The verdict values; ``descriptive`` marks claims that only describe (no test).
 VERDICTS = ("supported", "not supported", "inconclusive", "descriptive")
+#: The verdicts that rest on a test (and so can be settled).
+TESTED = ("supported", "not supported")
 
 # --- regions and statistics ---------------------------------------------------------------
-
-
-def region(claim: Claim, *, midpoint: float | None = None) -> tuple[float, float]:
-    """The claimed region (low, high) of a non-ranking claim; ``neutral`` -> midpoint."""
-    comp = claim.comparison
-
-    def val(key: str) -> float:
-        v = comp[key]
-        return float(midpoint) if v == "neutral" else float(v)
-
-    kind = comp["type"]
-    if kind == "above":
-        return val("value"), math.inf
-    if kind == "below":
-        return -math.inf, val("value")
-    if kind == "about":
-        return val("value") - comp["tolerance"], val("value") + comp["tolerance"]
-    if kind == "neutral":
-        return float(midpoint) - comp["tolerance"], float(midpoint) + comp["tolerance"]
-    if kind == "between":
-        return val("low"), val("high")
-    raise ClaimsError(f"claim {claim.id}: comparison {kind!r} has no numeric region")
 
 
 @dataclass(frozen=True)
@@ -206,7 +180,9 @@ _STATISTICS: dict[str, Callable[[Survey, Claim, float], _Estimate]] = {
 # --- evaluation ------------------------------------------------------------------------
 
 
-def _evaluate_one(survey: Survey, claim: Claim, cs: ClaimSet) -> dict[str, Any]:
+def _evaluate_one(
+    survey: Survey, claim: Claim, cs: ClaimSet, *, margin: float | None = None
+) -> dict[str, Any]:
     kind = claim.comparison["type"]
     row: dict[str, Any] = {
         "claim": claim.id,
@@ -217,17 +193,18 @@ def _evaluate_one(survey: Survey, claim: Claim, cs: ClaimSet) -> dict[str, Any]:
     }
     if claim.statistic["type"] == "ranking":
         return row | _evaluate_ranking(survey, claim, cs)
-    midpoint = (
-        survey.codebook.scale_of(claim.items[0]).midpoint
-        if survey.codebook.item(claim.items[0]).type == "scale"
-        else None
+    item_type = survey.codebook.item(claim.items[0]).type
+    midpoint = survey.codebook.scale_of(claim.items[0]).midpoint if item_type == "scale" else None
+    lo, hi, source = region(
+        claim, cs.wording, item_type=item_type, midpoint=midpoint, margin=margin
     )
-    lo, hi = region(claim, midpoint=midpoint)
     est = _STATISTICS[claim.statistic["type"]](_restricted(survey, claim), claim, cs.ci_level)
     row |= {
         "threshold": {"below": hi, "about": (lo + hi) / 2, "neutral": midpoint}.get(kind, lo),
         "threshold_low": lo,
         "threshold_high": hi,
+        "band_source": source,
+        "margin": (hi - lo) / 2 if source != "literal" else np.nan,
         "n": est.n,
         "estimate": est.estimate,
         "ci_low": est.ci_low,
@@ -389,9 +366,13 @@ def evaluate_claims(
         page's), ``item``, ``statistic``,
         ``comparison``, ``threshold``, ``threshold_low``, ``threshold_high``, ``n``,
         ``estimate``, ``ci_low``, ``ci_high``, ``ci_level``, ``ci_method``,
-        ``method`` (the test and its H1), ``alternative``, ``p_value``, ``p_adjusted``
-        (over the claims of this call that have a test), ``correction``, ``family``,
-        ``verdict``, ``settled``, ``note``, ``cut``.
+        ``band_source`` (``rule``, ``claim``, ``sensitivity`` or ``literal``: where the
+        region's band comes from, :mod:`cmmc_analysis.claims.wording`), ``margin``
+        (the band's half-width), ``method`` (the test and its H1), ``alternative``,
+        ``p_value``, ``p_adjusted`` (over the claims of this call that have a test),
+        ``correction``, ``family``, ``verdict``, ``nominal_alpha`` (the level the
+        adjusted p must be below: ``alpha`` for one look), ``settled``, ``note``,
+        ``cut``.
 
     Examples
     --------
@@ -411,152 +392,24 @@ def evaluate_claims(
     table["p_adjusted"] = adjust_pvalues(p, correction=claims.correction)
     table["correction"] = claims.correction
     table["family"] = f"claims evaluated on the {cut} cut ({int(np.isfinite(p).sum())} tests)"
-    tested = table["verdict"].isin(["supported", "not supported"])
-    table["settled"] = pd.array(tested & (table["p_adjusted"] < claims.alpha), dtype="boolean")
-    table.loc[~table["verdict"].isin(["supported", "not supported", "inconclusive"]), "settled"] = (
-        pd.NA
-    )
+    table["nominal_alpha"] = claims.alpha
     table["cut"] = cut
+    return settle(table)
+
+
+def settle(table: pd.DataFrame) -> pd.DataFrame:
+    """Set ``settled`` from ``p_adjusted`` and each row's ``nominal_alpha`` (in place).
+
+    A tested verdict is settled when its adjusted p-value is below the level of its
+    look: ``alpha`` for a single look, the group-sequential level at an interim and
+    final look (:func:`cmmc_analysis.claims.looks.evaluate_cuts`). Descriptive claims
+    have no settled status (missing); inconclusive ones are never settled.
+    """
+    tested = table["verdict"].isin(TESTED)
+    below = table["p_adjusted"].to_numpy(dtype=float) < table["nominal_alpha"].to_numpy(dtype=float)
+    table["settled"] = pd.array(tested & below, dtype="boolean")
+    table.loc[~table["verdict"].isin([*TESTED, "inconclusive"]), "settled"] = pd.NA
     return table
-
-
-def evaluate_cuts(
-    survey: Survey,
-    claims: ClaimSet | None = None,
-    *,
-    cutoff: str | pd.Timestamp | None = None,
-) -> pd.DataFrame:
-    """The verdict table on the interim cut and on the final data, stacked.
-
-    Parameters
-    ----------
-    cutoff
-        A cut-off name of the codebook or a date-time (default: the codebook's default
-        cut-off, the newsletter's morning for the bundled survey).
-
-    Returns
-    -------
-    pandas.DataFrame
-        The columns of :func:`evaluate_claims`; ``cut`` holds the cut-off's label for
-        the interim rows and ``"final"`` for the rest. Each cut is its own family.
-        A codebook without cut-offs (and no ``cutoff``) gives the final rows only.
-    """
-    claims = claims or load_claims(codebook=survey.codebook)
-    if cutoff is None and survey.codebook.default_cutoff is None:  # no interim: final only
-        return evaluate_claims(survey, claims, cut=FINAL)
-    interim = survey.cut(cutoff)
-    return pd.concat(
-        [
-            evaluate_claims(interim, claims, cut=str(interim.cutoff)),
-            evaluate_claims(survey, claims, cut=FINAL),
-        ],
-        ignore_index=True,
-    )
-
-
-def compare_cuts(
-    survey: Survey,
-    claims: ClaimSet | None = None,
-    *,
-    cutoff: str | pd.Timestamp | None = None,
-) -> pd.DataFrame:
-    """Interim and final verdicts side by side, with what changed.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per claim: ``claim``, ``statement``, then for each of ``interim`` and
-        ``final``: ``n_*``, ``estimate_*``, ``ci_low_*``, ``ci_high_*``, ``p_adjusted_*``,
-        ``verdict_*``, ``settled_*``; and ``changed`` (bool: verdict or settled status
-        differs) and ``change`` (a short description).
-
-    Examples
-    --------
-    >>> from cmmc_analysis.survey import load_survey
-    >>> side = compare_cuts(load_survey()).set_index("claim")
-    >>> bool(side.loc["S2", "settled_interim"])
-    True
-    """
-    long = evaluate_cuts(survey, claims, cutoff=cutoff)
-    interim_label = next(c for c in long["cut"].unique() if c != FINAL)
-    cols = ["n", "estimate", "ci_low", "ci_high", "p_adjusted", "verdict", "settled"]
-    parts = []
-    for label, suffix in ((interim_label, "interim"), (FINAL, "final")):
-        part = long.loc[long["cut"] == label].set_index("claim")[cols]
-        parts.append(part.add_suffix(f"_{suffix}"))
-    statements = long.drop_duplicates("claim").set_index("claim")["statement"]
-    side = pd.concat([statements, *parts], axis=1).reset_index()
-    v_i, v_f = side["verdict_interim"], side["verdict_final"]
-    s_i = side["settled_interim"].astype("boolean")
-    s_f = side["settled_final"].astype("boolean")
-    side["changed"] = (v_i.fillna("") != v_f.fillna("")) | (s_i.fillna(False) != s_f.fillna(False))
-    side["change"] = [
-        _describe_change(a, b, c, d) for a, b, c, d in zip(v_i, s_i, v_f, s_f, strict=True)
-    ]
-    return side
-
-
-def _describe_change(v_i: Any, s_i: Any, v_f: Any, s_f: Any) -> str:
-    if not isinstance(v_i, str):
-        return "final only"
-    if v_i != v_f:
-        return f"{v_i} -> {v_f}"
-    settled_i, settled_f = _true(s_i), _true(s_f)
-    if settled_i != settled_f:
-        return "settled at the close" if settled_f else "no longer settled"
-    return "settled at the interim" if settled_i else "unchanged"
-
-
-def _true(value: Any) -> bool:
-    return False if pd.isna(value) else bool(value)
-
-
-def sensitivity(
-    raw: Any = None,
-    claims: ClaimSet | None = None,
-    *,
-    codebook: Codebook | None = None,
-    optional: Sequence[str] = ("speeders", "straightliners"),
-) -> pd.DataFrame:
-    """Verdicts with and without the optional exclusions (speeders, straight-liners).
-
-    Cleans ``raw`` twice, once as the codebook says and once with the ``optional``
-    rules set to flag without excluding, and evaluates the claims on both.
-
-    Parameters
-    ----------
-    raw
-        A :class:`~cmmc_analysis.io.reader.RawExport` (from ``read_export``), or the path of
-        an export, or None for the bundled export.
-    optional
-        Cleaning rules switched to ``exclude: false`` in the alternative.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per claim: ``claim``, ``n``, ``estimate``, ``verdict``, ``settled``
-        as cleaned by default, the same with suffix ``_without`` for the alternative,
-        and ``changed`` (verdict or settled status differs).
-    """
-    from ..clean.pipeline import clean
-    from ..io.reader import read_export
-    from ..paths import DEFAULT_EXPORT
-
-    codebook = codebook or load_codebook()
-    if raw is None or isinstance(raw, str | Path):
-        raw = read_export(raw if raw is not None else DEFAULT_EXPORT, codebook=codebook)
-    claims = claims or load_claims(codebook=codebook)
-    base = evaluate_claims(clean(raw, codebook), claims)
-    rules = {rule: {"exclude": False} for rule in optional}
-    alt = evaluate_claims(clean(raw, codebook, rules=rules), claims)
-    cols = ["claim", "n", "estimate", "verdict", "settled"]
-    out = base[cols].merge(alt[cols], on="claim", suffixes=("", "_without"))
-    out["changed"] = (out["verdict"] != out["verdict_without"]) | (
-        out["settled"].astype("boolean").fillna(False)
-        != out["settled_without"].astype("boolean").fillna(False)
-    )
-    out["excluded_rules"] = ", ".join(optional)
-    return out
 
 
 def claim_ranking(survey: Survey, claim: Claim, *, correction: str = "holm") -> pd.DataFrame:

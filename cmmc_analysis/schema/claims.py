@@ -81,7 +81,7 @@ class DefaultsDoc(Strict):
 
 Margin = Annotated[float, Field(gt=0), expect("a positive number")]
 Margins = Annotated[
-    tuple[Margin, ...], Field(min_length=1, max_length=9), expect("a list of 1 to 9 positive numbers")
+    list[Margin], Field(min_length=1, max_length=9), expect("a list of 1 to 9 positive numbers")
 ]
 
 
@@ -104,9 +104,9 @@ class MarginsDoc(Strict):
 
     noun = "option"
 
-    share: Margins = Field((0.05, 0.10, 0.15), description="for shares")
-    scale: Margins = Field((0.15, 0.25, 0.35), description="for scale statistics")
-    numeric: Margins = Field((0.05, 0.10, 0.15), description="for numeric quantities (relative)")
+    share: Margins = Field([0.05, 0.10, 0.15], description="for shares")
+    scale: Margins = Field([0.15, 0.25, 0.35], description="for scale statistics")
+    numeric: Margins = Field([0.05, 0.10, 0.15], description="for numeric quantities (relative)")
 
 
 class WordingDoc(Strict):
