@@ -32,6 +32,8 @@ __all__ = [
     "VERSION_PACKAGES",
     "significance_summary",
     "claim_sentences",
+    "margin_sentences",
+    "claims_method_notes",
     "weighting_text",
     "package_versions",
     "versions_markdown",
@@ -166,6 +168,128 @@ def claim_sentences(verdicts: pd.DataFrame, *, lang: str) -> str:
         statement = str(last.get("statement", "")).strip()
         lines.append(f"- **{claim}** {statement} " + "; ".join(cuts) + f"; {est}.")
     return "\n".join(lines)
+
+
+def _margin(value: Any, kind: Any, lang: str) -> str:
+    """A margin in its unit: shares in points, scale statistics in scale points."""
+    if kind == "share":
+        return t("margins.unit_share", lang, value=fmt_number(100 * value, lang=lang, digits=0))
+    if kind == "numeric":
+        return t("margins.unit_numeric", lang, value=fmt_share(value, lang=lang, digits=0))
+    return t("margins.unit_scale", lang, value=fmt_number(value, lang=lang, digits=2))
+
+
+def margin_sentences(summary: pd.DataFrame, *, lang: str) -> str:
+    """One Markdown bullet per claim: how its verdict moves with the margin and correction.
+
+    Parameters
+    ----------
+    summary
+        :func:`cmmc_analysis.claims.sensitivity.margin_summary` of the claims' grid.
+    lang
+        ``"it"`` or ``"en"``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame([{"claim": "S1", "kind": "share", "margin_min": 0.05,
+    ...     "margin_max": 0.15, "verdicts": ["supported"], "same_verdict": True,
+    ...     "supported_from": 0.05, "settled_from": 0.10, "settled_holm": "some",
+    ...     "settled_bh": "some", "margin_in_force": 0.10, "verdict_in_force": "supported",
+    ...     "rule_margin": 0.10, "rule_verdict": "supported"}])
+    >>> print(margin_sentences(s, lang="it"))
+    - **S1**: confermata con qualsiasi margine tra 5 punti e 15 punti; consolidata solo con un margine di almeno 10 punti.
+    """
+    check_lang(lang)
+
+    def verdict(v: Any) -> str:
+        return text_or(f"verdict.{v}", lang, str(v))
+
+    lines = []
+    for r in summary.to_dict("records"):
+        kind, banded = r.get("kind"), not is_missing(r.get("margin_min"))
+        parts = []
+        if not banded:
+            parts.append(t("margins.literal", lang, verdict=verdict(r["verdict_in_force"])))
+        elif r["same_verdict"]:
+            parts.append(
+                t(
+                    "margins.same_verdict",
+                    lang,
+                    verdict=verdict(r["verdicts"][0]),
+                    low=_margin(r["margin_min"], kind, lang),
+                    high=_margin(r["margin_max"], kind, lang),
+                )
+            )
+        elif not is_missing(r.get("supported_from")):
+            margin = _margin(r["supported_from"], kind, lang)
+            parts.append(
+                t("margins.verdict_from", lang, verdict=verdict("supported"), margin=margin)
+            )
+        else:
+            names = ", ".join(verdict(v) for v in r["verdicts"])
+            parts.append(t("margins.mixed", lang, verdicts=names))
+        holm, bh = r.get("settled_holm"), r.get("settled_bh")
+        if holm == bh == "all":
+            parts.append(t("margins.settled_all", lang))
+        elif holm == bh == "none":
+            parts.append(t("margins.settled_none", lang))
+        elif banded and not is_missing(r.get("settled_from")):
+            margin = _margin(r["settled_from"], kind, lang)
+            parts.append(t("margins.settled_from", lang, margin=margin))
+        elif holm != bh:
+            yes, no = ("holm", "bh") if holm == "all" else ("bh", "holm")
+            parts.append(
+                t(
+                    "margins.settled_some",
+                    lang,
+                    yes=t(f"correction.{yes}", lang),
+                    no=t(f"correction.{no}", lang),
+                )
+            )
+        if banded and not np.isclose(r["margin_in_force"], r["rule_margin"]):
+            parts.append(
+                t(
+                    "margins.own",
+                    lang,
+                    margin=_margin(r["margin_in_force"], kind, lang),
+                    rule=_margin(r["rule_margin"], kind, lang),
+                    verdict=verdict(r["rule_verdict"]),
+                )
+            )
+        lines.append(f"- **{r['claim']}**: " + "; ".join(parts) + ".")
+    return "\n".join(lines)
+
+
+def claims_method_notes(claims: Any, *, lang: str) -> list[str]:
+    """The methods section's sentences on how claims were read (wording, looks).
+
+    ``claims`` is the :class:`~cmmc_analysis.claims.spec.ClaimSet` the page evaluated.
+
+    >>> from cmmc_analysis.claims import load_claims
+    >>> notes = claims_method_notes(load_claims(), lang="en")
+    >>> notes[0].startswith('Reading the claims: "about X" is X ± 10 points'), "O'Brien" in notes[1]
+    (True, True)
+    """
+    check_lang(lang)
+    w = claims.wording
+    fixed = claims.fixed_on.isoformat() if claims.fixed_on else t("missing", lang)
+    wording = t(
+        "methods.wording",
+        lang,
+        about_share=_margin(w["about"]["share"], "share", lang),
+        about_scale=_margin(w["about"]["scale"], "scale", lang),
+        about_numeric=_margin(w["about"]["numeric"], "numeric", lang),
+        neutral=_margin(w["neutral"], "scale", lang),
+        fixed_on=fixed,
+        sha=(claims.sha256 or "")[:12] or t("missing", lang),
+    )
+    sequential = t(
+        "methods.sequential",
+        lang,
+        alpha=fmt_share(claims.alpha, lang=lang, digits=0),
+        spending=t(f"methods.spending_{claims.sequential}", lang),
+    )
+    return [wording + ".", sequential + "."]
 
 
 #: The distributions whose versions a report states.
