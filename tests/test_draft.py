@@ -384,3 +384,18 @@ def test_a_microsoft_forms_like_export(tmp_path: Path) -> None:
     tools = items["Which tools do you use?"]
     assert tools["type"] == "multi" and tools["separator"] == ";"
     assert sorted(o["en"] for o in tools["options"]) == ["Mail", "Teams", "Zoom"]
+
+
+def test_a_header_naming_a_company_over_categories_is_not_personal_data(tmp_path: Path) -> None:
+    path = tmp_path / "sector.csv"
+    rows = [["Settore dell'azienda", "Tempo totale"]] + [
+        [s, str(300 + i)]
+        for i, s in enumerate(["Industria", "Servizi", "Industria", "Pubblico"] * 3)
+    ]
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    d = draft_from_export(path, lang="it")
+    sector, time = d.items
+    assert sector["type"] == "single" and "pii" not in sector and sector["segment"]
+    assert any("categories" in c for c in d.checks[f"items.{sector['id']}"])
+    assert time["role"] == "duration"

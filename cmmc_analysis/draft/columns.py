@@ -627,7 +627,8 @@ _HEADER_KINDS = (
     ("started", r"start ?date|start ?time|data (di )?inizio|ora di inizio|started"),
     (
         "duration",
-        r"durata|duration|time taken|tempo impiegato|interviewtime|\bseconds\b|\bsecondi\b",
+        r"durata|duration|time taken|tempo impiegato|tempo totale|total time|interviewtime|"
+        r"\bseconds\b|\bsecondi\b",
     ),
     ("weight", r"\bweight\b|\bpeso\b|\bwgt\b"),
     (

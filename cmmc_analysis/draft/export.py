@@ -362,6 +362,11 @@ class _Builder:
             self.d.check(entry, "no answers in the export: the type is a guess (free text)")
             return body
         why, sure = C.pii_reason(header, values)
+        spell = spelling(values)
+        if why is not None and not sure and len(spell) <= 20 and len(spell) < 0.5 * len(values):
+            # "Settore dell'azienda": a few answers chosen again and again are categories
+            self.d.check(entry, f"the header suggests {why}, the answers are categories")
+            why = None
         if why is not None:
             body.update(pii=True, required=False)
             if why == "an email address":
