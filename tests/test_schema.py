@@ -377,3 +377,19 @@ def test_fuzzed_yaml_text_gives_one_line(tmp_path_factory, which, edits, bomb):
     except (CodebookError, ClaimsError) as err:
         one_line(err, "fuzz.yaml")
     assert time.perf_counter() - start < 2.0
+
+
+# --- the docs show the schema --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("doc", ["codebook", "claims"])
+def test_the_docs_field_tables_are_generated_from_the_models(doc):
+    from cmmc_analysis.paths import PROJECT_ROOT
+    from cmmc_analysis.schema.reference import generated_part, render
+
+    text = (PROJECT_ROOT / "docs" / f"{doc}.md").read_text(encoding="utf-8")
+    expected = f"<!-- schema:{doc} -->\n{render(doc)}\n<!-- /schema:{doc} -->"
+    assert generated_part(text, doc) == expected, (
+        "run `python -m cmmc_analysis.schema.reference` to update the docs"
+    )
+    assert "| `items` | a list of mappings (below) | required |" in render("codebook")

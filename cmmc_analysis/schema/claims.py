@@ -131,10 +131,13 @@ def _levels(value: Any) -> Any:
     raise problem(f"expected top2, bottom2 or a list of labels, found {shown(value)}")
 
 
+_levels.kind = "`top2`, `bottom2` or a list of labels"  # type: ignore[attr-defined]
+
+
 class StatisticDoc(Strict):
     """``statistic:``: what is estimated."""
 
-    type: Literal[STATISTICS] = Field(description=", ".join(STATISTICS))  # type: ignore[valid-type]
+    type: Literal[STATISTICS] = Field(description="the statistic (see the Schema section)")  # type: ignore[valid-type]
     levels: Annotated[Any, BeforeValidator(_levels)] = Field(
         None, description="share: top2, bottom2 or a list of labels"
     )
@@ -152,13 +155,14 @@ def _threshold(value: Any) -> Any:
     raise problem(f"expected a number or 'neutral', found {shown(value)}")
 
 
+_threshold.kind = "a number or `neutral`"  # type: ignore[attr-defined]
 Threshold = Annotated[Any, BeforeValidator(_threshold)]
 
 
 class ComparisonDoc(Strict):
     """``comparison:``: the claimed region of the statistic."""
 
-    type: Literal[COMPARISONS] = Field(description=", ".join(COMPARISONS))  # type: ignore[valid-type]
+    type: Literal[COMPARISONS] = Field(description="the comparison (see the Schema section)")  # type: ignore[valid-type]
     value: Threshold = Field(None, description="above, below, about: the threshold")
     tolerance: Threshold = Field(
         None,

@@ -113,6 +113,7 @@ def _timestamp(value: Any) -> pd.Timestamp:
     return ts
 
 
+_timestamp.kind = "an ISO date-time without time zone"  # type: ignore[attr-defined]
 Timestamp = Annotated[Any, BeforeValidator(_timestamp)]
 
 
@@ -275,7 +276,7 @@ class ItemDoc(Strict):
     """``items[i]``: one column of the export, in export order."""
 
     id: Id = Field(description="identifier-like, unique")
-    type: Literal[ITEM_TYPES] = Field(description=" | ".join(ITEM_TYPES))  # type: ignore[valid-type]
+    type: Literal[ITEM_TYPES] = Field(description="what the column holds")  # type: ignore[valid-type]
     text: LabelDoc = Field(description="question text (row label for grid items)")
     scale: Ref | None = Field(None, description="scale items (or inherited from `grid`)")
     grid: Ref | None = Field(None, description='exported as "stem [row text]"')
@@ -284,7 +285,9 @@ class ItemDoc(Strict):
     ordered: Flag = Field(False, description="single: the options are ordered")
     segment: Flag = Field(False, description="a profile variable to break results down by")
     pii: Flag = Field(False, description="personal data: removed at cleaning, never reported")
-    role: Literal[ROLES] | None = Field(None, description=" | ".join(ROLES))  # type: ignore[valid-type]
+    role: Literal[ROLES] | None = Field(  # type: ignore[valid-type]
+        None, description="what the item is used for; at most one item per role"
+    )
     required: Flag = Field(True, description="a missing column is an error unless false")
     asked_if: AskedIfDoc | None = Field(None, description="skip condition")
     min: Number | None = Field(None, description="numeric range; values outside -> missing")
@@ -338,13 +341,17 @@ class CodebookDoc(Strict):
     noun = "section"
     what = "a mapping with survey, scales, items, ..."
 
-    survey: SurveyDoc = SurveyDoc()
-    fieldwork: FieldworkDoc = FieldworkDoc()
-    scales: dict[Key, ScaleDoc] = {}
-    grids: dict[Key, GridDoc] = {}
-    items: Annotated[list[ItemDoc], BeforeValidator(_items)]
-    constructs: dict[Key, ConstructDoc] = {}
-    cleaning: CleaningDoc = CleaningDoc()
+    survey: SurveyDoc = Field(SurveyDoc(), description="the survey's id, title and languages")
+    fieldwork: FieldworkDoc = Field(FieldworkDoc(), description="fieldwork window and cut-offs")
+    scales: dict[Key, ScaleDoc] = Field({}, description="response scales by id")
+    grids: dict[Key, GridDoc] = Field({}, description="question stems shared by scale items")
+    items: Annotated[list[ItemDoc], BeforeValidator(_items)] = Field(
+        description="one entry per export column, in export order (at least one)"
+    )
+    constructs: dict[Key, ConstructDoc] = Field({}, description="item sets scored together")
+    cleaning: CleaningDoc = Field(
+        CleaningDoc(), description="options of the cleaning rules (docs/cleaning.md)"
+    )
 
     @model_validator(mode="after")
     def _references(self) -> CodebookDoc:
