@@ -275,7 +275,13 @@ class Codebook:
         survey's report (for example the page introductions naming the publication
         whose findings are checked).
         """
-        return survey_texts(self.survey.get("texts"), "survey.texts", self.path, self.languages)
+        texts = self.survey.get("texts") or {}  # checked in every language at load
+        return {
+            str(key): {self.languages[0]: body}
+            if isinstance(body, str)
+            else {str(k): str(v) for k, v in body.items()}
+            for key, body in texts.items()
+        }
 
     def item(self, item_id: str) -> Item:
         """The item ``item_id``; a :class:`CodebookError` names the closest ids."""
@@ -534,32 +540,3 @@ def _label(doc: LabelDoc) -> Label:
 
 def _labels(docs: Sequence[LabelDoc]) -> tuple[Label, ...]:
     return tuple(_label(d) for d in docs)
-
-
-def survey_texts(
-    doc: Any, entry: str, path: Path | None, languages: Sequence[str]
-) -> dict[str, dict[str, str]]:
-    """A ``texts:`` mapping (text key -> {lang: text}) checked for every language.
-
-    >>> survey_texts({"nb04.claims": "Ours"}, "texts", None, ["en"])
-    {'nb04.claims': {'en': 'Ours'}}
-    """
-    if doc is None:
-        return {}
-    if not isinstance(doc, Mapping):
-        raise CodebookError(
-            f"expected a mapping of text keys, found {type(doc).__name__}", path=path, entry=entry
-        )
-    out: dict[str, dict[str, str]] = {}
-    for key, body in doc.items():
-        body = {languages[0]: body} if isinstance(body, str) else body
-        if not isinstance(body, Mapping) or any(
-            not isinstance(body.get(lang), str) for lang in languages
-        ):
-            raise CodebookError(
-                f"expected a text in each of {list(languages)}, found {body!r}",
-                path=path,
-                entry=f"{entry}.{key}",
-            )
-        out[str(key)] = {str(k): str(v) for k, v in body.items()}
-    return out
