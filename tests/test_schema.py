@@ -393,3 +393,15 @@ def test_the_docs_field_tables_are_generated_from_the_models(doc):
         "run `python -m cmmc_analysis.schema.reference` to update the docs"
     )
     assert "| `items` | a list of mappings (below) | required |" in render("codebook")
+
+
+def test_report_refuses_a_broken_claims_file_before_any_notebook_runs(tmp_path, capsys):
+    bad = tmp_path / "claims.yaml"
+    bad.write_text("claims:\n  - {id: S1, item: [org_models]}\n", encoding="utf-8")
+    start = time.perf_counter()
+    assert main(["report", "--claims", str(bad), "--out", str(tmp_path / "out")]) == 2
+    assert time.perf_counter() - start < 60  # no notebook was executed
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("cmmc-analysis report: error: claims.yaml, entry claims[0] (S1)")
+    assert "Traceback" not in "".join(err)
+    assert not (tmp_path / "out" / "index.html").exists()

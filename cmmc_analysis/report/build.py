@@ -612,11 +612,14 @@ def _survey_options(
 ) -> tuple[str, str | None]:
     """The report language (checked against the codebook) and the claims file to pass."""
     from ..claims.locate import claims_file
+    from ..claims.spec import load_claims
     from ..codebook import load_codebook
 
     cb = load_codebook(inputs.codebook)
     lang = check_lang(cb.report_language(lang))
     chosen = claims_file(cb, claims)  # a missing file is refused before any notebook runs
+    if chosen is not None:
+        load_claims(chosen, codebook=cb)  # and a broken one too, in one line
     return lang, str(chosen.resolve()) if claims is not None and chosen is not None else None
 
 
