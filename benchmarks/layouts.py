@@ -61,7 +61,7 @@ def _stamps(rng, n, start: str, fmt: str):
     return pd.Series(base).dt.strftime(fmt).astype("str").array
 
 
-def likert20_it(n: int, seed: int = 0):
+def likert20_it(n: int, seed: int = 0, start: int = 0):
     rng = np.random.default_rng(seed)
     items = [f"q{j:02d}" for j in range(1, 21)]
     cb = {
@@ -86,7 +86,8 @@ def likert20_it(n: int, seed: int = 0):
     }
     scale = _scale_items(rng, n, 5, AGREE5_IT, na="Non so")
     df = pd.DataFrame(
-        {"ID rispondente": pd.array((rng.permutation(n) + 10_000_000).astype(str), dtype="str"),
+        {"ID rispondente": pd.array((rng.permutation(n) + 10_000_000 + start).astype(str),
+                                    dtype="str"),
          "Data invio": _stamps(rng, n, "2025-01-10T08:00", "%Y-%m-%d %H:%M:%S"),
          "Area": _pick(rng, AREAS, n, blank=0.01)}
         | {f"Affermazione {q[1:]}": scale[j] for j, q in enumerate(items)}
@@ -219,15 +220,29 @@ LAYOUTS = {f.__name__: f for f in (likert20_it, csat_us, likert60_7pt, likert20_
 
 
 def write_layout(name: str, n: int, folder: Path, seed: int = 0) -> tuple[Path, Path]:
-    """Write (once) the export and codebook of a layout; return their paths."""
+    """Write (once) the export and codebook of a layout; return their paths.
+
+    Large exports are drawn and written a million rows at a time (Arrow's CSV writer).
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, cb_path = folder / f"{name}_{n}.csv", folder / f"{name}.yaml"
-    if not csv_path.exists() or not cb_path.exists():
-        cb, df, options = LAYOUTS[name](n, seed)
-        cb_path.write_text(yaml.safe_dump(cb, allow_unicode=True, sort_keys=False))
-        tmp = csv_path.with_suffix(".tmp")
-        df.to_csv(tmp, index=False, sep=options["sep"])
-        tmp.replace(csv_path)
+    if csv_path.exists() and cb_path.exists():
+        return csv_path, cb_path
+    step = 1_000_000
+    tmp = csv_path.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:
+        for j, start in enumerate(range(0, n, step)):
+            size = min(step, n - start)
+            extra = {"start": start} if name == "likert20_it" else {}
+            cb, df, options = LAYOUTS[name](size, seed + j, **extra)
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            pacsv.write_csv(table, fh, pacsv.WriteOptions(
+                include_header=j == 0, delimiter=options["sep"], quoting_style="none"))  # fmt: skip
+    cb_path.write_text(yaml.safe_dump(cb, allow_unicode=True, sort_keys=False))
+    tmp.replace(csv_path)
     return csv_path, cb_path
 
 
@@ -240,17 +255,17 @@ def describe() -> dict[str, Any]:
 
 def ours(path: Path, cb: Any, *, engine: str | None = None, scheduler: Any = None) -> dict:
     """The library's pipeline: load_survey + likert_summary + reliability_table(pairwise)
-    + survey_vs_neutral (the tests reuse nothing: they read the cleaned codes)."""
+    + vs_neutral of every scale item."""
     from cmmc_analysis.clean import load_survey
     from cmmc_analysis.describe.likert import likert_summary
     from cmmc_analysis.reliability import reliability_table
-    from cmmc_analysis.significance import survey_vs_neutral
+    from cmmc_analysis.significance import vs_neutral
 
     survey = load_survey(path, codebook=cb, engine=engine, scheduler=scheduler)
     return {
         "summary": likert_summary(survey),
         "reliability": reliability_table(survey, missing="pairwise"),
-        "vs_neutral": survey_vs_neutral(survey),
+        "vs_neutral": vs_neutral(survey),
         "n": len(survey),
     }
 

@@ -586,7 +586,7 @@ def bench_layouts(n: int, repeats: int, *, memory: bool) -> None:
             fns, repeats=repeats, warmup=0
         )
         steps = ("load_survey + likert_summary + reliability_table(pairwise) + "
-                 "survey_vs_neutral")  # fmt: skip
+                 "vs_neutral(survey)")  # fmt: skip
         record("layout pipeline vs read_csv", n, ours_s, "pandas.read_csv", read_s,
                layout=name, repeats=runs, steps=steps)  # fmt: skip
         record("layout pipeline vs naive pipeline", n, ours_s, "naive pipeline", naive_s,

@@ -278,7 +278,19 @@ def _timestamp_text(values: Any) -> pd.Series:
 
 
 def _to_datetime(text: pd.Series, fmt: str) -> np.ndarray:
-    return pd.to_datetime(text, format=fmt, errors="coerce").to_numpy(dtype="datetime64[us]")
+    """One vectorised parse: pandas' ISO 8601 parser, Arrow's ``strptime`` for a format
+    (C++, about 20x faster than ``pandas.to_datetime(format=...)`` on text columns)."""
+    if fmt == "ISO8601":
+        return pd.to_datetime(text, format=fmt, errors="coerce").to_numpy(dtype="datetime64[us]")
+    arrow = arrow_strings(text)
+    found = pc.strptime(arrow, format=fmt, unit="us", error_is_null=True)
+    # strptime rolls an impossible day over (31/02 -> 02/03): keep only the days written
+    parts = pc.extract_regex(arrow, r"^(?P<a>\d{1,2})\D(?P<b>\d{1,2})\D")
+    written = pc.cast(pc.struct_field(parts, [0 if fmt.startswith("%d") else 1]), pa.int64())
+    same = pc.fill_null(pc.equal(pc.day(found), written), False)
+    found = pc.if_else(same, found, pa.scalar(None, type=found.type))
+    out = found.to_numpy(zero_copy_only=False)
+    return out.astype("datetime64[us]") if out.dtype != "datetime64[us]" else out
 
 
 def timestamp_fits(values: Any, parsed: dict[int, np.ndarray] | None = None) -> int:
@@ -346,7 +358,7 @@ def parse_timestamps(
     if fmt is None:
         fmt = choose_timestamp_format(timestamp_fits(text, parsed))
     values = np.full(m + 1, np.datetime64("NaT"), dtype="datetime64[us]")
-    blank = (text == "").to_numpy(dtype=bool, na_value=True)
+    blank = text.isna().to_numpy() | (text == "").to_numpy(dtype=bool, na_value=True)
     if fmt >= 0 and fmt in parsed and len(parsed[fmt]) == m:
         values[:m] = parsed[fmt]
     elif fmt >= 0:
