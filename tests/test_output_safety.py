@@ -25,7 +25,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from cmmc_analysis import outputs, paths
 from cmmc_analysis.cli import main
-from cmmc_analysis.report import build
+from cmmc_analysis.report import build, notebooks
 
 FIXTURES = Path(__file__).parent / "fixtures" / "second_survey"
 
@@ -66,7 +66,7 @@ def stubbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     async def no_kernel(nb, name, cwd, timeout):
         return nb
 
-    monkeypatch.setattr(build, "_execute", no_kernel)
+    monkeypatch.setattr(notebooks, "_execute", no_kernel)
     folder = _tiny_notebooks(tmp_path)
     monkeypatch.setattr(paths, "NOTEBOOKS_DIR", folder)
     return folder
@@ -292,7 +292,7 @@ def test_ctrl_c_while_notebooks_run(tmp_path, stubbed, capsys, monkeypatch):
     async def interrupted(nb, name, cwd, timeout):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(build, "_execute", interrupted)
+    monkeypatch.setattr(notebooks, "_execute", interrupted)
     assert report("--out", str(out)) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "cmmc-analysis report: interrupted"
     assert snapshot(out) == before
