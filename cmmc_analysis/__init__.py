@@ -53,6 +53,7 @@ _EXPORTS: dict[str, str] = {
     "omega_total": "reliability",
     "item_analysis": "reliability",
     "reliability_table": "reliability",
+    "scale_correlations": "reliability",
     # stats
     "adjust_pvalues": "significance",
     "vs_neutral": "significance",

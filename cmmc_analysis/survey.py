@@ -154,26 +154,65 @@ class Survey:
         return stamp, stamp.isoformat()
 
     def codes(
-        self, items: Sequence[str] | None = None, *, reverse_keyed: bool = False
+        self,
+        items: Sequence[str] | None = None,
+        *,
+        construct: str | None = None,
+        reverse_keyed: bool = False,
     ) -> pd.DataFrame:
         """Scale items as float codes 1..k (NaN where missing).
+
+        Item-level codes are never reverse-keyed. Reverse keys belong to constructs: an
+        item can be reversed in one construct (a mood scale's "sleepy" inside
+        "energy") and forward in another ("tiredness").
 
         Parameters
         ----------
         items
-            Scale item ids (default: every scale item present).
+            Scale item ids (default: the items of ``construct``, else every scale item
+            present).
+        construct
+            Apply this construct's reverse keys, as (1 + k) - code (psych's
+            min + max - x).
         reverse_keyed
-            Apply the constructs' reverse keys as (1 + k) - code.
+            Apply the reverse keys of every construct listing the item; an error if
+            the constructs disagree about an item (then name the ``construct``).
         """
-        items = (
-            list(items)
-            if items is not None
-            else [i for i in self.codebook.scale_items if i in self.data]
-        )
-        reversed_items = {r for c in self.codebook.constructs.values() for r in c.reverse}
+        cb = self.codebook
+        if construct is not None and construct not in cb.constructs:
+            raise SurveyDataError(
+                f"parameter construct: unknown construct {construct!r}; the codebook has "
+                f"{sorted(cb.constructs)}"
+            )
+        if items is None:
+            items = (
+                list(cb.constructs[construct].items)
+                if construct is not None
+                else [i for i in cb.scale_items if i in self.data]
+            )
+        items = list(items)
+        if construct is not None:
+            reversed_items = set(cb.constructs[construct].reverse)
+        elif reverse_keyed:
+            reversed_items = set()
+            for item in items:
+                keyed = {
+                    cid: item in c.reverse for cid, c in cb.constructs.items() if item in c.items
+                }
+                if len(set(keyed.values())) > 1:
+                    raise SurveyDataError(
+                        f"item {item!r} is reversed in {sorted(c for c, r in keyed.items() if r)} "
+                        f"and forward in {sorted(c for c, r in keyed.items() if not r)}: "
+                        "name the construct (construct=...)",
+                        column=item,
+                    )
+                if any(keyed.values()):
+                    reversed_items.add(item)
+        else:
+            reversed_items = set()
         out = {}
         for item in items:
-            scale = self.codebook.scale_of(item)
+            scale = cb.scale_of(item)
             col = self.data[item]
             codes = (
                 col.cat.codes.to_numpy().astype(float) + 1.0
@@ -181,7 +220,7 @@ class Survey:
                 else col.to_numpy(dtype=float)
             )
             codes[codes <= 0] = np.nan
-            if reverse_keyed and item in reversed_items:
+            if item in reversed_items:
                 codes = (1 + scale.k) - codes
             out[item] = codes
         return pd.DataFrame(out, index=self.data.index)

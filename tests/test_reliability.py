@@ -85,9 +85,11 @@ def test_alpha_agrees_with_pingouin(rule):
         assert (ours["ci_low"], ours["ci_high"]) == pytest.approx(tuple(ci), abs=5e-4)
 
 
-def test_alpha_std_is_alpha_of_the_pairwise_correlation_matrix():
+def test_alpha_std_is_alpha_of_cov2cor_of_the_pairwise_covariances():
+    # psych::alpha(use = "pairwise"): C = cov(x, use = "pairwise"), R = cov2cor(C)
     data = wide_missing()
-    r = data.corr().to_numpy()
+    c = data.cov().to_numpy()
+    r = c / np.sqrt(np.outer(np.diag(c), np.diag(c)))
     k = r.shape[0]
     rbar = r[~np.eye(k, dtype=bool)].mean()
     row = cronbach_alpha(data, missing="pairwise").iloc[0]
@@ -184,7 +186,7 @@ def test_item_analysis_matches_plain_oracle_and_flags_wrong_keying():
     for item in data.columns:
         rest = full.drop(columns=item)
         r = np.corrcoef(full[item], rest.sum(axis=1))[0, 1]
-        assert t.loc[item, "r_rest"] == pytest.approx(r)
+        assert t.loc[item, "r_drop"] == pytest.approx(r)
         assert t.loc[item, "alpha_if_dropped"] == pytest.approx(
             cronbach_alpha(rest).iloc[0]["estimate"]
         )
@@ -226,7 +228,7 @@ def test_errors_name_the_parameter():
     data = wide_missing()
     with pytest.raises(
         SurveyDataError,
-        match=r"parameter missing: expected one of \['listwise', 'pairwise'\], found 'all'",
+        match=r"parameter missing: expected one of \['listwise', 'pairwise', 'median'\], found 'all'",
     ):
         cronbach_alpha(data, missing="all")
     with pytest.raises(
@@ -264,5 +266,5 @@ def test_bundled_data_show_the_calibrated_reliability():
     lo, hi = table.loc["tech_acceleration", ["ci_low", "ci_high"]]
     assert lo < table.loc["tech_acceleration", "estimate"] < hi
     items = item_analysis(survey, "digital_readiness")
-    assert (items["r_rest"] > 0).all()
+    assert (items["r_drop"] > 0).all()
     assert not items["flag"].fillna("").astype(bool).any()

@@ -64,7 +64,11 @@ EXTRA_COLUMNS: dict[str, str] = {
 
 
 def codes(
-    survey: Survey, items: Sequence[str] | None = None, *, reverse_keyed: bool = False
+    survey: Survey,
+    items: Sequence[str] | None = None,
+    *,
+    construct: str | None = None,
+    reverse_keyed: bool = False,
 ) -> pd.DataFrame:
     """Scale items as float codes 1..k (NaN where missing), one column per item.
 
@@ -74,8 +78,13 @@ def codes(
         The cleaned survey.
     items
         Scale item ids (default: every scale item present in ``survey.data``).
+    construct
+        Apply this construct's reverse keys, ``(1 + k) - code``; an item can be
+        reversed in one construct and forward in another. Item-level codes (the
+        default) are never reversed.
     reverse_keyed
-        Apply the constructs' reverse keys, ``(1 + k) - code``.
+        Apply the reverse keys of every construct listing the item (an error when
+        constructs disagree about an item: name the ``construct`` instead).
 
     Returns
     -------
@@ -89,7 +98,15 @@ def codes(
     >>> codes(s, ["tech_cloud"])["tech_cloud"].tolist()[:4]
     [5.0, 4.0, nan, 4.0]
     """
-    return survey.codes(_scale_items(survey, items), reverse_keyed=reverse_keyed)
+    if items is None and construct is not None:
+        items = (
+            survey.codebook.constructs[construct].items
+            if construct in survey.codebook.constructs
+            else None
+        )
+    return survey.codes(
+        _scale_items(survey, items), construct=construct, reverse_keyed=reverse_keyed
+    )
 
 
 def reverse(codes: pd.DataFrame | pd.Series | np.ndarray | float, *, k: int):
@@ -110,7 +127,7 @@ def reverse(codes: pd.DataFrame | pd.Series | np.ndarray | float, *, k: int):
 def construct_scores(
     survey: Survey, constructs: Sequence[str] | None = None, *, min_valid: float | None = None
 ) -> pd.DataFrame:
-    """Construct scores: the mean of each construct's reverse-keyed item codes.
+    """Construct scores: the mean of each construct's item codes, with its own reverse keys.
 
     A respondent gets a score when at least ``min_valid`` (a share of the construct's
     items) are answered; otherwise the score is NaN.
@@ -150,7 +167,7 @@ def construct_scores(
                 f"parameter constructs: unknown construct {cid!r}; the codebook has {sorted(cb.constructs)}"
             )
         construct = cb.constructs[cid]
-        x = codes(survey, construct.items, reverse_keyed=True).to_numpy()
+        x = survey.codes(construct.items, construct=cid).to_numpy()
         answered = np.isfinite(x).sum(axis=1)
         need = construct.min_valid if min_valid is None else min_valid
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -169,6 +186,7 @@ def likert_summary(
     by: str | None = None,
     weights: str | None = None,
     ci_level: float = 0.95,
+    order: str | None = None,
 ) -> pd.DataFrame:
     """One row per scale item (per group of ``by``): base, centre, spread and shares.
 
@@ -186,6 +204,11 @@ def likert_summary(
         Name of a column of ``survey.data`` with survey weights.
     ci_level
         Confidence level of the top-2 interval.
+    order
+        None (default: the order of ``items``), or ``"top2"``, ``"bottom2"``, ``"net"``
+        or ``"mean"``: items from the highest value down (as the likert package's
+        summaries and plots), the value taken over every respondent even with ``by``;
+        ties keep the order of ``items``.
 
     Returns
     -------
@@ -207,8 +230,14 @@ def likert_summary(
                item  n      mean  median       net
     0    tech_cloud  7  3.571429     4.0  0.428571
     1  tech_chatbot  8  3.000000     3.0  0.125000
+    >>> likert_summary(s, ["tech_chatbot", "tech_cloud"], order="top2")["item"].tolist()
+    ['tech_cloud', 'tech_chatbot']
     """
     items = _scale_items(survey, items)
+    if order not in (None, "top2", "bottom2", "net", "mean"):
+        raise SurveyDataError(
+            f"parameter order: found {order!r}, expected None, 'top2', 'bottom2', 'net' or 'mean'"
+        )
     w = _weights(survey, weights)
     g, group_labels = _groups(survey, by)
     size = len(group_labels)
@@ -229,8 +258,16 @@ def likert_summary(
         part.insert(pos, "n_not_an_answer", _group_sum(na, w, g, size))
         part.insert(pos + 1, "n_missing", _group_sum((x < 0) & ~na, w, g, size))
         part["weighted"] = w is not None
+        if order is not None:
+            whole = _counts(x, k, w, np.zeros_like(g), 1)
+            whole_sq = None if w is None else _counts(x, k, w**2, np.zeros_like(g), 1)
+            key = summary_from_counts(whole, whole_sq)[order].iloc[0]
+            part["_key"] = -key if np.isfinite(key) else np.inf
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
+    if order is not None:
+        out = out.sort_values("_key", kind="stable").drop(columns="_key")
+        out = out.reset_index(drop=True)
     if w is None:
         for col in ("n", "n_not_an_answer", "n_missing"):
             out[col] = out[col].astype(np.int64)
