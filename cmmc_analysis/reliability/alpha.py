@@ -204,8 +204,6 @@ def item_analysis(
     1    b  0.516047        -45.000000           NaN
     2    c -0.917477          0.967742  check keying
     """
-    from .scales import _construct_codes
-
     codes = _construct_codes(survey_or_codes, construct)
     _check_rule(missing)
     cp = cross_products(codes, missing=missing)
@@ -269,3 +267,19 @@ def _feldt(alpha: float, n: int, k: int, ci_level: float) -> tuple[float, float]
     low = 1 - (1 - alpha) * special.fdtri(df1, df2, 1.0 - tail)
     high = 1 - (1 - alpha) * special.fdtri(df1, df2, 1.0 - (1 - tail))
     return float(low), float(high)
+
+
+def _construct_codes(survey_or_codes: Survey | pd.DataFrame, construct: str | None) -> pd.DataFrame:
+    if isinstance(survey_or_codes, pd.DataFrame):
+        return survey_or_codes
+    if not isinstance(survey_or_codes, Survey):
+        raise SurveyDataError(
+            f"parameter survey_or_codes: expected a Survey or a DataFrame of codes, "
+            f"found {type(survey_or_codes).__name__}"
+        )
+    cb = survey_or_codes.codebook
+    if construct not in cb.constructs:
+        raise SurveyDataError(
+            f"parameter construct: unknown construct {construct!r}; the codebook has {sorted(cb.constructs)}"
+        )
+    return survey_or_codes.codes(cb.constructs[construct].items, construct=construct)

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..errors import SurveyDataError
 from ..survey import Survey
-from .alpha import cronbach_alpha
+from .alpha import _construct_codes, cronbach_alpha
 from .omega import omega_total
 
 __all__ = ["reliability_table", "scale_correlations"]
@@ -147,19 +147,3 @@ def scale_correlations(
                 }
             )
     return pd.DataFrame(rows)
-
-
-def _construct_codes(survey_or_codes: Survey | pd.DataFrame, construct: str | None) -> pd.DataFrame:
-    if isinstance(survey_or_codes, pd.DataFrame):
-        return survey_or_codes
-    if not isinstance(survey_or_codes, Survey):
-        raise SurveyDataError(
-            f"parameter survey_or_codes: expected a Survey or a DataFrame of codes, "
-            f"found {type(survey_or_codes).__name__}"
-        )
-    cb = survey_or_codes.codebook
-    if construct not in cb.constructs:
-        raise SurveyDataError(
-            f"parameter construct: unknown construct {construct!r}; the codebook has {sorted(cb.constructs)}"
-        )
-    return survey_or_codes.codes(cb.constructs[construct].items, construct=construct)
