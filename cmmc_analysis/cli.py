@@ -49,8 +49,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Read and clean an export in memory; print what was detected and found. Writes nothing."""
-    from .clean.pipeline import describe
-    from .survey import load_survey
+    from .clean.pipeline import describe, load_survey
 
     print(describe(load_survey(args.path, codebook=args.codebook, **_engine(args))))
     return 0
@@ -58,9 +57,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_clean(args: argparse.Namespace) -> int:
     """Clean an export and write the clean table and the cleaning log to a folder."""
-    from .clean.pipeline import write_survey
+    from .clean.pipeline import load_survey, write_survey
     from .paths import DEFAULT_CLAIMS, DEFAULT_CODEBOOK
-    from .survey import load_survey
 
     survey = load_survey(args.path, codebook=args.codebook, **_engine(args))
     inputs = (args.path, args.codebook or DEFAULT_CODEBOOK, DEFAULT_CLAIMS)

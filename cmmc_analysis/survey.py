@@ -1,7 +1,7 @@
 """The cleaned survey: one object holding the analysed table and its context.
 
-A :class:`Survey` is what :func:`cmmc_analysis.clean.pipeline.clean` returns (and
-:func:`cmmc_analysis.clean.pipeline.load_survey`, also importable from here) and what every
+A :class:`Survey` is what :func:`cmmc_analysis.clean.pipeline.clean` and
+:func:`cmmc_analysis.clean.pipeline.load_survey` return and what every
 analysis function takes first. It holds the typed table of analysed rows (no personal
 data), the reasons why values are missing, the codebook, the cleaning log and the
 provenance of the export.
@@ -224,13 +224,3 @@ class Survey:
                 codes = (1 + scale.k) - codes
             out[item] = codes
         return pd.DataFrame(out, index=self.data.index)
-
-
-def __getattr__(name: str) -> Any:
-    """``load_survey`` lives in :mod:`cmmc_analysis.clean.pipeline` (re-exported here lazily,
-    so that this module, which only defines the type, imports nothing from cleaning)."""
-    if name == "load_survey":
-        from .clean.pipeline import load_survey
-
-        return load_survey
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -68,7 +68,7 @@ def user_notebooks(folder: Path) -> Path:
             ),
             new_markdown_cell("# Team extras\n\nOne more view, written by the researcher."),
             new_code_cell(
-                "from cmmc_analysis.survey import load_survey\n"
+                "from cmmc_analysis import load_survey\n"
                 "survey = load_survey(data_path, codebook=codebook_path)\n"
                 "print(f'{len(survey)} analysed answers in the extra view')"
             ),

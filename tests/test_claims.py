@@ -193,7 +193,7 @@ def test_too_little_data_is_inconclusive(cb):
 
 @pytest.fixture(scope="module")
 def survey():
-    from cmmc_analysis.survey import load_survey
+    from cmmc_analysis import load_survey
 
     return load_survey()
 
@@ -257,8 +257,8 @@ def test_sensitivity_lists_every_claim(cb):
 
 
 def test_a_claims_file_for_another_survey_evaluates_without_code_changes():
+    from cmmc_analysis import load_survey
     from cmmc_analysis.paths import PROJECT_ROOT
-    from cmmc_analysis.survey import load_survey
 
     folder = PROJECT_ROOT / "tests" / "fixtures" / "second_survey"
     survey = load_survey(folder / "export.csv", codebook=folder / "codebook.yaml")
@@ -339,8 +339,8 @@ def test_sensitivity_table_covers_every_tested_claim(survey):
 
 
 def test_sensitivity_table_for_another_survey():
+    from cmmc_analysis import load_survey
     from cmmc_analysis.paths import PROJECT_ROOT
-    from cmmc_analysis.survey import load_survey
 
     folder = PROJECT_ROOT / "tests" / "fixtures" / "second_survey"
     survey = load_survey(folder / "export.csv", codebook=folder / "codebook.yaml")

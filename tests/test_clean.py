@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cmmc_analysis import load_survey
 from cmmc_analysis.clean import ACTIONS, MISSING_REASONS, clean, merge_rules, parse_numbers
 from cmmc_analysis.codebook import load_codebook, parse_codebook
 from cmmc_analysis.errors import SurveyDataError
 from cmmc_analysis.io.reader import read_export
-from cmmc_analysis.survey import load_survey
 
 FIXTURES = Path(__file__).parent / "fixtures" / "second_survey"
 POINTS = [

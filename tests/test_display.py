@@ -218,7 +218,7 @@ def test_with_labels_puts_the_page_language_into_computed_tables() -> None:
     c = with_labels(choice_summary(s, "channels_up"), cb, "en")
     assert c.loc[c["option"] == "App di messaggistica", "label"].tolist() == ["Messaging apps"]
     claims = load_claims(codebook=cb)
-    from cmmc_analysis.survey import load_survey
+    from cmmc_analysis import load_survey
 
     verdicts = evaluate_claims(load_survey(), claims)
     assert verdicts["statement"].tolist() == [claims.get(c).text("it") for c in verdicts["claim"]]

@@ -11,9 +11,9 @@ import pandas as pd
 import pyreadstat
 import pytest
 
+from cmmc_analysis import load_survey
 from cmmc_analysis.cli import main
 from cmmc_analysis.codebook import load_codebook
-from cmmc_analysis.survey import load_survey
 
 
 def _xlsform(path: Path) -> Path:

@@ -20,17 +20,7 @@ ROOT = "cmmc_analysis"
 
 #: Edges of cycles that another change is removing. Each must name who removes it;
 #: an edge listed here that no longer exists fails the test, so the list only shrinks.
-EXPECTED_TO_GO: set[tuple[str, str]] = {
-    # clean <-> survey (code review section 7): load_survey moved into clean.pipeline
-    # (helper "clean", issue 13), but survey.__getattr__ still re-exports it lazily so
-    # that `from cmmc_analysis.survey import load_survey` keeps working. The edge goes
-    # when that compatibility re-export is dropped.
-    ("cmmc_analysis.survey", "cmmc_analysis.clean.pipeline"),
-    # clean <-> engine: clean.pipeline.load_survey(engine="dask") imports engine.dask in
-    # the function, and engine.dask imports clean.pipeline's passes. Helper "clean" owns
-    # both; the dispatch to an engine belongs above both (engine calls clean, not back).
-    ("cmmc_analysis.clean.pipeline", "cmmc_analysis.engine.dask"),
-}
+EXPECTED_TO_GO: set[tuple[str, str]] = set()
 
 
 def _module_name(path: Path) -> str:
@@ -122,7 +112,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
 def test_the_graph_sees_function_level_imports():
     graph = import_graph()
     # cli imports its commands inside the functions that run them
-    assert "cmmc_analysis.survey" in graph["cmmc_analysis.cli"]
+    assert "cmmc_analysis.clean.pipeline" in graph["cmmc_analysis.cli"]
     assert "cmmc_analysis.schema.codebook" in graph["cmmc_analysis.codebook"]
     # under `if TYPE_CHECKING:` only: not an edge
     assert "cmmc_analysis.codebook" not in graph["cmmc_analysis.schema.claims"]

@@ -258,7 +258,7 @@ def test_result_columns_come_from_the_vocabulary():
 def test_bundled_data_show_the_calibrated_reliability():
     """QUESTIONNAIRE.md: tech_acceleration alpha about 0.8; the reverse key of
     cust_phone_pref makes every item-rest correlation of digital_readiness positive."""
-    from cmmc_analysis.survey import load_survey
+    from cmmc_analysis import load_survey
 
     survey = load_survey()
     table = reliability_table(survey).set_index("construct")

@@ -16,7 +16,8 @@ from cmmc_analysis.errors import (
     ReportError,
     SurveyDataError,
 )
-from cmmc_analysis.survey import Survey, load_survey
+from cmmc_analysis import load_survey
+from cmmc_analysis.survey import Survey
 
 
 @pytest.mark.parametrize("cls", [SurveyDataError, CodebookError, ExportError, ClaimsError])

@@ -27,6 +27,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cmmc_analysis import load_survey
 from cmmc_analysis.cli import main
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.errors import (
@@ -39,7 +40,6 @@ from cmmc_analysis.errors import (
 )
 from cmmc_analysis.io.reader import read_export
 from cmmc_analysis.paths import DEFAULT_CLAIMS, DEFAULT_CODEBOOK
-from cmmc_analysis.survey import load_survey
 
 NASTY = Path(__file__).parent / "fixtures" / "nasty"
 CB = load_codebook()

@@ -474,7 +474,7 @@ def test_adjust_ignores_nan(p):
 
 @pytest.fixture(scope="module")
 def bundled():
-    from cmmc_analysis.survey import load_survey
+    from cmmc_analysis import load_survey
 
     return load_survey()
 

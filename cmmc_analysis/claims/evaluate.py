@@ -25,7 +25,7 @@ The rules, in one place (also in ``docs/claims.md``):
 
 Examples
 --------
->>> from cmmc_analysis.survey import load_survey
+>>> from cmmc_analysis import load_survey
 >>> table = evaluate_claims(load_survey()).set_index("claim")
 >>> table.loc["S1", ["verdict", "band_source"]].tolist()
 ['supported', 'rule']
@@ -376,7 +376,7 @@ def evaluate_claims(
 
     Examples
     --------
-    >>> from cmmc_analysis.survey import load_survey
+    >>> from cmmc_analysis import load_survey
     >>> table = evaluate_claims(load_survey())
     >>> table.set_index("claim").loc["S2", "verdict"]
     'supported'

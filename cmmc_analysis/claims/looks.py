@@ -22,7 +22,7 @@ Details, all in the ``nominal_alpha`` column of each row:
 
 Examples
 --------
->>> from cmmc_analysis.survey import load_survey
+>>> from cmmc_analysis import load_survey
 >>> side = compare_cuts(load_survey()).set_index("claim")
 >>> side.loc["S4", ["settled_interim", "settled_final"]].astype(bool).tolist()
 [True, True]

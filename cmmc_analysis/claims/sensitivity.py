@@ -17,7 +17,7 @@ display layer turns into one plain sentence per claim.
 
 Examples
 --------
->>> from cmmc_analysis.survey import load_survey
+>>> from cmmc_analysis import load_survey
 >>> grid = margin_sensitivity(load_survey())
 >>> sorted(grid.loc[grid["claim"] == "S1", "margin"].unique().round(2).tolist())
 [0.05, 0.1, 0.15]

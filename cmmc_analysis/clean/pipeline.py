@@ -46,37 +46,22 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import numpy as np
-import pandas as pd
 
 from ..codebook import Codebook, load_codebook
 from ..errors import SurveyDataError
 from ..io.reader import RawExport
 from ..paths import DEFAULT_EXPORT
-from ..privacy.pseudonym import respondent_id_array, unique_ids
 from ..schema.cleaning import merge_rules
 from ..survey import Survey
-from . import log as _log
 from .codes import ACTIONS, EXCLUSION_RULES, MISSING_REASONS, VALUE_RULES
 from .log import CleaningLog
 from .output import describe, write_survey
-from .parse import parse_partition, straight_lines
-from .rules import (
-    Decision,
-    Evidence,
-    Meta,
-    Settings,
-    decide,
-    evidence_of,
-    fields,
-    first_pass,
-    row_meta,
-)
+from .parse import parse_partition
+from .passes import Job, _source, assemble, clean_partition, run_passes, settle, source_of
+from .rules import Settings, decide, evidence_of, row_meta
 from .values import parse_numbers, parse_timestamps
 
 __all__ = [
@@ -102,145 +87,8 @@ __all__ = [
 ]
 
 
-# --- configuration ------------------------------------------------------------------
-# ``merge_rules`` (the codebook's rules with overrides, validated) is in schema/cleaning.py.
-
-
-@dataclass(frozen=True)
-class Job:
-    """Everything a partition task needs: the codebook, the rules, the export's settings."""
-
-    codebook: Codebook
-    config: dict[str, dict[str, Any]]
-    salt: bytes = b""
-    settings: Settings = Settings()
-
-    @staticmethod
-    def salt_of(config: Mapping[str, Any], default: bytes) -> tuple[bytes, str]:
-        """The pseudonym salt (environment variable, else ``default``) and what it was."""
-        salt_env = config["pseudonym"].get("salt_env") or ""
-        env_salt = os.environ.get(salt_env, "") if salt_env else ""
-        if env_salt:
-            return env_salt.encode("utf-8"), f"environment variable {salt_env}"
-        return default, "derived from the export"
-
-
-@dataclass
-class PartitionResult:
-    """One partition cleaned: its rows' verdicts, log tables and typed table."""
-
-    rule: np.ndarray
-    details: pd.DataFrame
-    excluded: pd.DataFrame
-    data: pd.DataFrame
-    missing: pd.DataFrame
-    id_bits: np.ndarray
-
-
-# --- the passes -----------------------------------------------------------------------------
-
-
-def clean_partition(df: pd.DataFrame, job: Job, decision: Decision, parsed=None) -> PartitionResult:
-    """Second pass over one partition: parse, ``straightliners``, ids, log, typed table.
-
-    ``decision`` holds this partition's rows of the whole export's decision.
-    """
-    codebook, config = job.codebook, job.config
-    if parsed is None:
-        parsed = parse_partition(
-            df,
-            codebook,
-            decimal=job.settings.decimal,
-            timestamp_formats=job.settings.timestamp_formats,
-        )
-    source_row = df["source_row"].to_numpy(dtype=np.int64)
-    rule = decision.rule.copy()
-    reason = decision.reason.copy()
-    flagged = [(name, hit) for name, hit in decision.flagged.items()]
-    straight, why = straight_lines(parsed, codebook, int(config["straightliners"]["min_items"]))
-    if len(parsed) == 0:
-        straight = np.zeros(len(df), dtype=bool)
-    hit = straight & (rule < 0)
-    if config["straightliners"].get("exclude", True):
-        rule[hit] = EXCLUSION_RULES.index("straightliners")
-        reason[hit] = why[hit]
-    else:
-        flagged.append(("straightliners", hit))
-    key_fields = fields(config["pseudonym"].get("key"), codebook, df.columns)
-    ids, bits = respondent_id_array(df, key_fields, salt=job.salt)
-    order = {name: i for i, name in enumerate(EXCLUSION_RULES)}
-    flagged.sort(key=lambda pair: order[pair[0]])
-    keep = rule < 0
-    flags = {"flag_speeder": decision.flag_speeder, "flag_straightliner": straight}
-    data, missing = _table(parsed, codebook, keep, source_row, ids, flags)
-    return PartitionResult(
-        rule=rule,
-        details=_log.details(parsed, flagged, source_row, ids, codebook),
-        excluded=_log.excluded(rule, reason, source_row, ids),
-        data=data,
-        missing=missing,
-        id_bits=bits[keep],
-    )
-
-
-def _table(parsed, codebook: Codebook, keep, source_row, ids, flags):
-    """The typed table and the missing reasons of the analysed rows (ids not yet unique)."""
-    rows = np.flatnonzero(keep)
-    index = pd.Index(ids.take(rows), name="respondent_id")
-    data: dict[str, Any] = {"source_row": source_row[rows]}
-    missing: dict[str, Any] = {}
-    for item_id in codebook.items:
-        if item_id not in parsed:
-            continue
-        p, item = parsed[item_id], codebook.items[item_id]
-        if p.kind == "cat":
-            data[item_id] = pd.Categorical.from_codes(
-                p.values[rows].astype(np.int16),
-                categories=p.categories,
-                ordered=item.type == "scale" or item.ordered,
-            )
-        elif p.kind == "multi":
-            for j, option in enumerate(item.options):
-                data[f"{item_id}__{option.code}"] = p.values[rows, j]
-        else:
-            data[item_id] = p.values[rows]
-        if item.type in ("scale", "single", "numeric", "multi"):
-            missing[item_id] = pd.Categorical.from_codes(
-                p.reason[rows], categories=list(MISSING_REASONS)
-            )
-    data.update({name: flag[rows] for name, flag in flags.items()})
-    return pd.DataFrame(data, index=index), pd.DataFrame(missing, index=index)
-
-
-def assemble(
-    parts: list[PartitionResult],
-    decision: Decision,
-    job: Job,
-    source: dict[str, Any],
-) -> Survey:
-    """The partitions' results as one :class:`Survey` (file order kept)."""
-    codebook = job.codebook
-    data = pd.concat([p.data for p in parts]) if len(parts) > 1 else parts[0].data
-    missing = pd.concat([p.missing for p in parts]) if len(parts) > 1 else parts[0].missing
-    bits = np.concatenate([p.id_bits for p in parts])
-    ids = unique_ids(data.index.array, bits)
-    index = pd.Index(pd.array(ids, dtype="str"), name="respondent_id")
-    data.index = index
-    missing.index = index
-    rule = np.concatenate([p.rule for p in parts])
-    details = _log.concat_details([p.details for p in parts], codebook)
-    log = CleaningLog(
-        flow=_log.flow(rule, decision.interim, job.config),
-        changes=_log.changes(details, data["source_row"].to_numpy()),
-        details=details,
-        excluded=pd.concat([p.excluded for p in parts], ignore_index=True)
-        if len(parts) > 1
-        else parts[0].excluded,
-    )
-    return Survey(data=data, missing=missing, codebook=codebook, log=log, source=source)
-
-
-# --- entry points -------------------------------------------------------------------------
+# ``merge_rules`` (the codebook's rules with overrides, validated) is in schema/cleaning.py;
+# the passes over partitions are in clean/passes.py, their Dask run in clean/distributed.py.
 
 
 def clean(
@@ -308,20 +156,6 @@ def clean(
     return assemble([part], decision, job, _source(raw, settings, salt_note, len(df)))
 
 
-def _source(raw: Any, settings: Settings, salt_note: str, n: int) -> dict[str, Any]:
-    return {
-        "file": raw.path.name,
-        "sha256": raw.sha256,
-        "encoding": raw.encoding,
-        "delimiter": raw.delimiter,
-        "decimal": settings.decimal,
-        "n_raw_rows": n,
-        "read_at": raw.read_at,
-        "salt": salt_note,
-        "warnings": list(raw.warnings),
-    }
-
-
 def clean_partitions(
     plan: Any,
     codebook: Codebook,
@@ -337,58 +171,6 @@ def clean_partitions(
     config = merge_rules(codebook.cleaning, rules)
     job, decision, parts, note = run_passes(plan, codebook, config, clean_partition, decimal)
     return assemble(parts, decision, job, source_of(plan, job, note, len(decision)))
-
-
-def run_passes(
-    plan: Any,
-    codebook: Codebook,
-    config: dict[str, dict[str, Any]],
-    finish: Any,
-    decimal: str | None = None,
-) -> tuple[Job, Decision, list[Any], str]:
-    """The two passes over the partitions of ``plan``, in this process.
-
-    ``finish(df, job, decision)`` is the second pass of one partition
-    (:func:`clean_partition`, or a reduction to sums); returns the job, the decision,
-    the results of ``finish`` in file order and how the salt was chosen.
-    """
-    metas, evidence = [], None
-    for df in plan.partitions():
-        meta, ev = first_pass(df, codebook, config)
-        metas.append(meta)
-        evidence = ev if evidence is None else evidence + ev
-    job, decision, salt_note = settle(metas, evidence, plan, codebook, config, decimal)
-    results, start = [], 0
-    for df, meta in zip(plan.partitions(), metas, strict=True):
-        results.append(finish(df, job, decision.rows(start, start + len(meta))))
-        start += len(meta)
-    return job, decision, results, salt_note
-
-
-def source_of(plan: Any, job: Job, salt_note: str, n: int) -> dict[str, Any]:
-    """The provenance of an export read in partitions."""
-    return _source(plan, job.settings, salt_note, n)
-
-
-def settle(
-    metas: Iterable[Meta],
-    evidence: Evidence | None,
-    plan: Any,
-    codebook: Codebook,
-    config: dict[str, dict[str, Any]],
-    decimal: str | None = None,
-) -> tuple[Job, Decision, str]:
-    """The reduction between the passes: settings, salt and the rules' decision."""
-    metas = list(metas)
-    settings = Settings.from_evidence(
-        evidence or Evidence(np.zeros(0, np.uint64), np.zeros(0, np.uint64)),
-        delimiter=plan.delimiter,
-        decimal=decimal,
-    )
-    salt, salt_note = Job.salt_of(config, plan.salt)
-    job = Job(codebook, config, salt, settings)
-    decision = decide(Meta.concat(metas), codebook, config, settings)
-    return job, decision, salt_note
 
 
 def load_survey(
@@ -452,7 +234,7 @@ def load_survey(
     engine = engine or os.environ.get("CMMC_ENGINE") or "pandas"
     if engine == "dask":
         scheduler = scheduler or os.environ.get("CMMC_DASK_SCHEDULER") or None
-        from ..engine.dask import load_survey_dask
+        from .distributed import load_survey_dask
 
         return load_survey_dask(
             path, codebook, rules=rules, scheduler=scheduler, partition_rows=partition_rows,

@@ -1,8 +1,8 @@
-"""engine: running the pipeline over partitions — sums that add up, and Dask.
+"""engine: summaries of exports larger than memory — exact sums per partition that add up.
 
-``totals`` (exact per-partition sums of scale items and their merge: summaries and
-alpha of exports larger than memory), ``dask`` (the same passes on a Dask cluster;
-imported only when asked for).
+``totals`` (per-partition sums of scale items from the one cleaning pipeline, their
+merge, summaries and alpha), in this process or on Dask
+(:mod:`cmmc_analysis.clean.distributed`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every number the library reports for a scale item is a function of sums over rows:
 counts per level and group, not-an-answer and missing counts, and (for alpha) the pair
 counts, sums, sums of squares and cross-products of the codes. Each partition is
-cleaned by the one cleaning pipeline (:func:`cmmc_analysis.clean.pipeline.run_passes`:
+cleaned by the one cleaning pipeline (:func:`cmmc_analysis.clean.passes.run_passes`:
 the rules that need other rows decided first, over every partition) and reduced to
 those sums (:class:`ScanTotals`); sums of disjoint partitions add up, exactly (codes are
 whole numbers). So :func:`chunked_summary` equals
@@ -212,8 +212,9 @@ def scan_frame(
 ) -> ScanTotals:
     """The totals of one frame of raw text columns (``source_row`` and items by id),
     cleaned on its own (every rule decided within the frame)."""
-    from ..clean.pipeline import Job, clean_partition, merge_rules
+    from ..clean.passes import Job, clean_partition
     from ..clean.rules import Settings, decide, first_pass
+    from ..schema.cleaning import merge_rules
 
     spec = _spec(codebook, items, construct, by, exclude_rows)
     config = merge_rules(codebook.cleaning, rules)
@@ -267,20 +268,21 @@ def scan_export(
         The merged sums; :func:`chunked_summary` and :func:`chunked_alpha` turn them
         into the library's tables.
     """
-    from ..clean.pipeline import merge_rules, run_passes
+    from ..clean.passes import run_passes
     from ..io.partitions import plan_export
+    from ..schema.cleaning import merge_rules
 
     spec = _spec(codebook, items, construct, by, exclude_rows)
     config = merge_rules(codebook.cleaning, rules)
     decimal = read_options.pop("decimal", None)
 
     def finish(df, job, decision):
-        from ..clean.pipeline import clean_partition
+        from ..clean.passes import clean_partition
 
         return _totals(clean_partition(df, job, decision), len(df), codebook, spec)
 
     if engine == "dask":
-        from .dask import run_dask
+        from ..clean.distributed import run_dask
 
         _, _, parts, _, _ = run_dask(
             path, codebook, config, finish, decimal=decimal, scheduler=scheduler,

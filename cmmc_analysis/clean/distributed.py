@@ -8,10 +8,10 @@ same path, e.g. on a shared file system). Then:
 
 * map: :func:`cmmc_analysis.clean.rules.first_pass` of each partition (a few columns
   per row, and the evidence for the decimal separator and the timestamp formats);
-* on the client: :func:`cmmc_analysis.clean.pipeline.settle` (the rules that need
+* on the client: :func:`cmmc_analysis.clean.passes.settle` (the rules that need
   other rows, decided over every row at once: a few arrays per row);
 * map: the second pass of each partition, given its slice of the decision
-  (:func:`cmmc_analysis.clean.pipeline.clean_partition`, or its reduction to sums);
+  (:func:`cmmc_analysis.clean.passes.clean_partition`, or its reduction to sums);
 * reduce: a tree of additions of the sums (:func:`cmmc_analysis.engine.totals.merge_totals`)
   on the workers, or the cleaned partitions gathered into one :class:`Survey`.
 
@@ -80,7 +80,7 @@ def _read(i: int, plan: Any) -> pd.DataFrame:
 
 
 def _first(df: pd.DataFrame, codebook: Codebook, config: dict) -> Any:
-    from ..clean.rules import first_pass
+    from .rules import first_pass
 
     return first_pass(df, codebook, config)
 
@@ -107,8 +107,8 @@ def run_dask(
     import dask
     from dask import delayed
 
-    from ..clean.pipeline import settle
     from ..io.partitions import plan_export
+    from .passes import settle
 
     client = client_for(scheduler)
     plan = plan_export(
@@ -158,7 +158,8 @@ def load_survey_dask(
 ) -> Any:
     """:func:`cmmc_analysis.clean.pipeline.load_survey` with ``engine="dask"``: cleaned on
     the cluster, the analysed table gathered on the client."""
-    from ..clean.pipeline import assemble, clean_partition, merge_rules, source_of
+    from ..schema.cleaning import merge_rules
+    from .passes import assemble, clean_partition, source_of
 
     config = merge_rules(codebook.cleaning, rules)
     decimal = read_options.pop("decimal", None)
