@@ -426,7 +426,7 @@ def pipeline(path: Path, cb, *, tests: bool = False) -> dict[str, Any]:
     from cmmc_analysis.describe.likert import codes, distribution, likert_summary
     from cmmc_analysis.reliability import cronbach_alpha
     from cmmc_analysis.significance import vs_neutral
-    from cmmc_analysis.survey import load_survey
+    from cmmc_analysis import load_survey
 
     survey = load_survey(path, codebook=cb)
     x = codes(survey)

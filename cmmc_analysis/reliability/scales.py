@@ -109,7 +109,7 @@ def scale_correlations(
 
     Examples
     --------
-    >>> from cmmc_analysis.survey import load_survey
+    >>> from cmmc_analysis import load_survey
     >>> t = scale_correlations(load_survey())
     >>> t[["construct_a", "construct_b"]].values.tolist()
     [['digital_readiness', 'tech_acceleration']]
