@@ -423,10 +423,10 @@ def pipeline(path: Path, cb, *, tests: bool = False) -> dict[str, Any]:
 
     With ``tests``, also the tests vs neutral of the 20 items (what claims would run).
     """
+    from cmmc_analysis import load_survey
     from cmmc_analysis.describe.likert import codes, distribution, likert_summary
     from cmmc_analysis.reliability import cronbach_alpha
     from cmmc_analysis.significance import vs_neutral
-    from cmmc_analysis import load_survey
 
     survey = load_survey(path, codebook=cb)
     x = codes(survey)

@@ -7,6 +7,7 @@ import pickle
 import pandas as pd
 import pytest
 
+from cmmc_analysis import load_survey
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.errors import (
     ClaimsError,
@@ -16,7 +17,6 @@ from cmmc_analysis.errors import (
     ReportError,
     SurveyDataError,
 )
-from cmmc_analysis import load_survey
 from cmmc_analysis.survey import Survey
 
 
