@@ -64,9 +64,13 @@ class Claim:
         return f"{self.id}: {self.text(lang)}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ClaimSet:
-    """The claims of a file with the family-wide options."""
+    """The claims of a file with the family-wide options.
+
+    >>> load_claims()
+    <ClaimSet claims.yaml: 8 claims (S1, S2, S3, S4, S5, S6, S7, S9), alpha 0.05, holm, min_n 30>
+    """
 
     claims: tuple[Claim, ...]
     alpha: float = 0.05
@@ -90,6 +94,15 @@ class ClaimSet:
             if claim.id == claim_id:
                 return claim
         raise ClaimsError(f"unknown claim {claim_id!r}; known: {[c.id for c in self.claims]}")
+
+    def __repr__(self) -> str:
+        ids = [c.id for c in self.claims]
+        shown = ", ".join(ids[:10]) + (f", ... ({len(ids) - 10} more)" if len(ids) > 10 else "")
+        name = self.path.name if self.path is not None else "(built in memory)"
+        return (
+            f"<ClaimSet {name}: {len(ids)} claims ({shown}), alpha {self.alpha:g}, "
+            f"{self.correction}, min_n {self.min_n}>"
+        )
 
 
 def load_claims(path: str | Path | None = None, *, codebook: Codebook | None = None) -> ClaimSet:
