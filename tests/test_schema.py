@@ -26,6 +26,9 @@ from cmmc_analysis.synth import load_model
 from cmmc_analysis.weights import load_margins
 
 CB = load_codebook()
+#: Seconds a refusal may take. Generous, because test machines are shared; what it
+#: catches is a hang or a blow-up (the alias bomb took 30 s to a MemoryError before).
+BOUND = 15.0
 CODEBOOK_TEXT = DEFAULT_CODEBOOK.read_text(encoding="utf-8")
 CLAIMS_TEXT = DEFAULT_CLAIMS.read_text(encoding="utf-8")
 CODEBOOK = yaml.safe_load(CODEBOOK_TEXT)
@@ -80,7 +83,7 @@ def test_hostile_yaml_is_refused_quickly(tmp_path, text, message):
     start = time.perf_counter()
     with pytest.raises(CodebookError) as info:
         load_codebook(path)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < BOUND
     assert re.search(message, one_line(info.value, "codebook.yaml"))
 
 
@@ -101,7 +104,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path):
     start = time.perf_counter()
     with pytest.raises(CodebookError, match=r"^codebook\.yaml: .* it is a pipe, not a regular"):
         load_codebook(fifo)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < BOUND
 
 
 @pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
@@ -318,7 +321,7 @@ def _mutate(doc, data) -> object:
 
 FUZZ = settings(
     max_examples=120,
-    deadline=3000,
+    deadline=None,  # the explicit BOUND below: CI machines are shared and slow
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -335,7 +338,7 @@ def test_fuzzed_codebooks_give_one_line_or_a_codebook(data):
         parse_codebook(doc, path="fuzz.yaml")
     except CodebookError as err:
         one_line(err, "fuzz.yaml")
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < BOUND
 
 
 @FUZZ
@@ -376,7 +379,7 @@ def test_fuzzed_yaml_text_gives_one_line(tmp_path_factory, which, edits, bomb):
             load_claims(path, codebook=CB)
     except (CodebookError, ClaimsError) as err:
         one_line(err, "fuzz.yaml")
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < BOUND
 
 
 # --- the docs show the schema --------------------------------------------------------------
