@@ -83,13 +83,7 @@ def _codes_of(
                     f"({', '.join(data.codebook.grids)})"
                 )
             items = data.codebook.grid_items(items)
-        chosen = _items_list(items)
-        if chosen is not None:
-            absent = [i for i in chosen if i not in data.data]
-            if absent:
-                raise SurveyDataError(
-                    f"parameter items: {absent} not in the survey data", column=str(absent[0])
-                )
+        chosen = _present(_items_list(items), data.data.columns, "the survey data")
         return data.codes(chosen)
     if isinstance(data, pd.Series):
         data = data.to_frame()
@@ -98,15 +92,16 @@ def _codes_of(
             "parameter data: expected a Survey or a DataFrame of item codes, found "
             f"{type(data).__name__}"
         )
-    chosen = _items_list(items)
-    if chosen is not None:
-        absent = [i for i in chosen if i not in data.columns]
-        if absent:
-            raise SurveyDataError(
-                f"parameter items: {absent} are not columns of data", column=str(absent[0])
-            )
-        data = data[chosen]
-    return _as_codes(data, "data")
+    chosen = _present(_items_list(items), data.columns, "the columns of data")
+    return _as_codes(data if chosen is None else data[chosen], "data")
+
+
+def _present(chosen: list[str] | None, columns: pd.Index, where: str) -> list[str] | None:
+    """``chosen`` unchanged when every item is in ``columns``; else one clear error."""
+    absent = [i for i in chosen or () if i not in columns]
+    if absent:
+        raise SurveyDataError(f"parameter items: {absent} not in {where}", column=str(absent[0]))
+    return chosen
 
 
 def _direction(x: float) -> str:
