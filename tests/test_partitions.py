@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.likert import likert_codebook_dict, simulate_likert
 from cmmc_analysis.clean import load_survey
@@ -209,3 +211,30 @@ def test_a_short_record_inside_the_file_is_an_error_in_any_partition(tmp_path):
     for rows in (None, 1, 2):
         with pytest.raises(ExportError, match="row 3"):
             load_survey(path, codebook=codebook, partition_rows=rows)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from(list("tesTESprova@._- 1éÉèｔ")), max_size=14),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_the_vectorised_marker_search_is_the_documented_rule(texts):
+    """Oracle: the rule of docs/cleaning.md written plainly, one text at a time with `re`:
+    a marker as a whole word (split on anything but letters and digits) of the text
+    after normalise_text."""
+    import re
+
+    from cmmc_analysis.clean.rules import _marker_found
+    from cmmc_analysis.io.reader import normalise_text
+
+    keys = ["test", "prova"]
+    pattern = re.compile(r"(?<![^\W_])(test|prova)(?![^\W_])")
+    expected = []
+    for t in texts:
+        m = pattern.search(normalise_text(t))
+        expected.append(keys.index(m.group(1)) if m else -1)
+    got = _marker_found(pd.Series(texts, dtype="str"), keys)
+    assert got.tolist() == expected

@@ -221,15 +221,24 @@ def _marker_found(col: pd.Series, keys: list[str]) -> np.ndarray:
     """
     pattern = r"(?:^|[^\pL\pN])(?P<m>" + "|".join(re.escape(k) for k in keys) + r")(?:[^\pL\pN]|$)"
     codes, uniques = pd.factorize(pd.Series(col, dtype="str", copy=False), use_na_sentinel=True)
-    text = normalise_array(pd.array(uniques, dtype="str"))
-    candidate = pa.array(np.zeros(len(text), dtype=bool))
-    for k in keys:  # a plain substring search first: most texts hold no marker at all
-        candidate = pc.or_(candidate, pc.fill_null(pc.match_substring(text, k), False))
-    if not pc.any(candidate).as_py():
-        return np.full(len(col), -1, dtype=np.int32)
+    raw = arrow_strings(pd.array(uniques, dtype="str"))
+    # Only texts holding a marker (any case) or a character outside ASCII (an accent, a
+    # compatibility form) can hold one once normalised: the others are never normalised.
+    if all(k.isascii() for k in keys):
+        candidate = pc.invert(pc.fill_null(pc.string_is_ascii(raw), True))
+        for k in keys:
+            found = pc.match_substring(raw, k, ignore_case=True)
+            candidate = pc.or_(candidate, pc.fill_null(found, False))
+        picked = np.flatnonzero(candidate.to_numpy(zero_copy_only=False))
+    else:
+        picked = np.arange(len(raw))
+    lut = np.full(len(raw) + 1, -1, dtype=np.int32)
+    if picked.size == 0:
+        return lut[np.asarray(codes)]
+    text = normalise_array(raw.take(pa.array(picked)))
     hit = pc.struct_field(pc.extract_regex(text, pattern), [0])
     index = pc.fill_null(pc.index_in(hit, value_set=pa.array(keys, type=hit.type)), -1)
-    lut = np.append(index.to_numpy(zero_copy_only=False).astype(np.int32), -1)
+    lut[picked] = index.to_numpy(zero_copy_only=False).astype(np.int32)
     return lut[np.asarray(codes)]
 
 
