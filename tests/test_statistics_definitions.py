@@ -373,3 +373,17 @@ def test_likert_summary_orders_items_by_top2_as_the_likert_package():
     assert likert_summary(s, ["a", "b", "c"], order="bottom2")["item"].tolist() == ["a", "c", "b"]
     with pytest.raises(SurveyDataError, match="parameter order: found 'top3'"):
         likert_summary(s, order="top3")
+
+
+def test_reliability_functions_take_a_survey_and_a_construct_or_codes():
+    s = _mood_survey()
+    m = {i: np.array(v, dtype=float) for i, v in MOOD.items()}
+    energy = pd.DataFrame(
+        {"energetic": m["energetic"], "lively": m["lively"], "sleepy": 6 - m["sleepy"]}
+    )
+    by_survey = cronbach_alpha(s, "energy").iloc[0]
+    assert by_survey["estimate"] == pytest.approx(_hand_alpha(energy.to_numpy()))
+    pd.testing.assert_frame_equal(cronbach_alpha(s, "energy"), cronbach_alpha(energy))
+    assert item_analysis(s, "energy")["r_drop"].tolist() == pytest.approx(
+        item_analysis(energy)["r_drop"].tolist()
+    )

@@ -57,7 +57,11 @@ def _score_mean_sd(x: np.ndarray) -> tuple[float, float]:
 
 
 def cronbach_alpha(
-    codes: pd.DataFrame, *, ci_level: float = 0.95, missing: str = "listwise"
+    data: Survey | pd.DataFrame,
+    construct: str | None = None,
+    *,
+    ci_level: float = 0.95,
+    missing: str = "listwise",
 ) -> pd.DataFrame:
     """Cronbach's alpha with Feldt's and Duhachek's intervals and psych's other totals.
 
@@ -69,9 +73,12 @@ def cronbach_alpha(
 
     Parameters
     ----------
-    codes
-        One numeric column per item (reverse-keyed already), NaN where missing. Any
-        numbers: k-point codes, 0-100 ratings, percentages.
+    data
+        A DataFrame with one numeric column per item (reverse-keyed already), NaN where
+        missing: k-point codes, 0-100 ratings, percentages; or a Survey, with
+        ``construct`` (its items, with its own reverse keys).
+    construct
+        Construct id (with a Survey).
     ci_level
         Confidence level of the intervals.
     missing
@@ -96,6 +103,7 @@ def cronbach_alpha(
     """
     _check_level(ci_level)
     _check_rule(missing)
+    codes = _construct_codes(data, construct)
     out = alpha_from_cross_products(
         cross_products(codes, missing=missing), ci_level=ci_level, missing=missing
     )
@@ -163,7 +171,7 @@ def alpha_from_cross_products(
 
 
 def item_analysis(
-    survey_or_codes: Survey | pd.DataFrame,
+    data: Survey | pd.DataFrame,
     construct: str | None = None,
     *,
     missing: str = "listwise",
@@ -172,7 +180,7 @@ def item_analysis(
 
     Parameters
     ----------
-    survey_or_codes
+    data
         A Survey (then ``construct`` names the construct; its own reverse keys are
         applied) or a DataFrame of item codes.
     construct
@@ -204,7 +212,7 @@ def item_analysis(
     1    b  0.516047        -45.000000           NaN
     2    c -0.917477          0.967742  check keying
     """
-    codes = _construct_codes(survey_or_codes, construct)
+    codes = _construct_codes(data, construct)
     _check_rule(missing)
     cp = cross_products(codes, missing=missing)
     cov = cp.cov()
@@ -269,17 +277,17 @@ def _feldt(alpha: float, n: int, k: int, ci_level: float) -> tuple[float, float]
     return float(low), float(high)
 
 
-def _construct_codes(survey_or_codes: Survey | pd.DataFrame, construct: str | None) -> pd.DataFrame:
-    if isinstance(survey_or_codes, pd.DataFrame):
-        return survey_or_codes
-    if not isinstance(survey_or_codes, Survey):
+def _construct_codes(data: Survey | pd.DataFrame, construct: str | None) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    if not isinstance(data, Survey):
         raise SurveyDataError(
-            f"parameter survey_or_codes: expected a Survey or a DataFrame of codes, "
-            f"found {type(survey_or_codes).__name__}"
+            f"parameter data: expected a Survey or a DataFrame of codes, "
+            f"found {type(data).__name__}"
         )
-    cb = survey_or_codes.codebook
+    cb = data.codebook
     if construct not in cb.constructs:
         raise SurveyDataError(
             f"parameter construct: unknown construct {construct!r}; the codebook has {sorted(cb.constructs)}"
         )
-    return survey_or_codes.codes(cb.constructs[construct].items, construct=construct)
+    return data.codes(cb.constructs[construct].items, construct=construct)

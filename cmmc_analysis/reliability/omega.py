@@ -6,12 +6,16 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from ..survey import Survey
+from .alpha import _construct_codes
 from .crossproducts import cross_products
 
 __all__ = ["omega_total"]
 
 
-def omega_total(codes: pd.DataFrame, *, missing: str = "listwise") -> pd.DataFrame:
+def omega_total(
+    data: pd.DataFrame | Survey, construct: str | None = None, *, missing: str = "listwise"
+) -> pd.DataFrame:
     """McDonald's omega total from a one-factor maximum-likelihood fit.
 
     The factor model is fitted to the item correlation matrix by maximum likelihood
@@ -23,8 +27,9 @@ def omega_total(codes: pd.DataFrame, *, missing: str = "listwise") -> pd.DataFra
 
     Parameters
     ----------
-    codes
-        One numeric column per item (reverse-keyed already), NaN where missing.
+    data, construct
+        As in :func:`~cmmc_analysis.reliability.cronbach_alpha`: a DataFrame of codes
+        (reverse-keyed already), or a Survey and a construct id.
     missing
         ``"listwise"`` or ``"pairwise"``.
 
@@ -42,7 +47,7 @@ def omega_total(codes: pd.DataFrame, *, missing: str = "listwise") -> pd.DataFra
        estimate  n  k
     0  0.963648  5  3
     """
-    cp = cross_products(codes, missing=missing)
+    cp = cross_products(_construct_codes(data, construct), missing=missing)
     k = len(cp.items)
     omega, note = np.nan, None
     corr = cp.corr()
