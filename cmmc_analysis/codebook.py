@@ -154,6 +154,9 @@ class Item:
     max: float | None = None
     unit: str | None = None
     separator: str = ", "
+    layout: str = "joined"
+    format: str | None = None
+    dayfirst: bool | None = None
 
     def option_labels(self, lang: str | None = None, source_language: str = "it") -> list[str]:
         """The option labels of a single or multiple-choice item, in order."""
@@ -194,6 +197,8 @@ class Codebook:
     constructs: Mapping[str, Construct]
     cleaning: Mapping[str, Mapping[str, Any]]
     path: Path | None = None
+    #: how the export is laid out: ``header_rows`` (1-3), ``not_asked`` markers
+    export: Mapping[str, Any] = field(default_factory=lambda: {"header_rows": 1, "not_asked": []})
     sha256: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
@@ -481,13 +486,14 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
             pii=it.pii,
             role=it.role,
             required=it.required,
-            asked_if=None
-            if it.asked_if is None
-            else {"item": it.asked_if.item, "in": list(it.asked_if.in_)},
+            asked_if=None if it.asked_if is None else _condition(it.asked_if),
             min=it.min,
             max=it.max,
             unit=it.unit,
             separator=it.separator,
+            layout=it.layout,
+            format=it.format,
+            dayfirst=it.dayfirst,
         )
     grids = {
         gid: Grid(gid, _label(g.text), g.scale, tuple(i for i in items if items[i].grid == gid))
@@ -521,6 +527,7 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
         constructs=constructs,
         cleaning=model.cleaning.model_dump(),
         path=path,
+        export=model.export.model_dump(),
         raw=doc,
     )
 
@@ -532,6 +539,15 @@ def _html_table(title: str, rows: Mapping[str, str]) -> str:
         for k, v in rows.items()
     )
     return f"<table><caption>{html.escape(title)}</caption>{body}</table>"
+
+
+def _condition(doc: Any) -> dict[str, Any]:
+    """A skip condition as a plain mapping: ``item`` and ``in`` (labels) or ``min``/``max``."""
+    cond: dict[str, Any] = {"item": doc.item}
+    if doc.in_ is not None:
+        cond["in"] = list(doc.in_)
+    cond.update({k: getattr(doc, k) for k in ("min", "max") if getattr(doc, k) is not None})
+    return cond
 
 
 def _label(doc: LabelDoc) -> Label:

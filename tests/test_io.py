@@ -189,9 +189,21 @@ def test_missing_required_column_names_it_and_the_closest_headers(tmp_path, puls
 def test_extra_column_is_a_warning_naming_the_closest_items(tmp_path):
     path = write(tmp_path, "x.csv", "q1,Quanti volte?\nMolto d'accordo,3\n")
     raw = read_export(path, codebook=tiny_codebook())
-    assert raw.warnings == [
-        "extra column 'Quanti volte?' matches no codebook item and is ignored; "
-        "closest items: ['n1', 'note']"
+    assert raw.warnings == ["extra column 'Quanti volte?' matches no codebook item and is ignored"]
+
+
+def test_extra_columns_are_one_warning_and_only_close_items_are_suggested(tmp_path):
+    """Dozens of unrelated extra columns (a form tool's metadata) give one line, not dozens."""
+    meta = ",".join(f"Custom Data {i}" for i in range(1, 21))
+    path = write(tmp_path, "x.csv", f"q1,{meta},Quantii\nMolto d'accordo{',' * 21}\n")
+    raw = read_export(path, codebook=tiny_codebook())
+    header = tiny_codebook().header("n1")
+    assert raw.warnings[0].startswith(
+        "21 extra columns match no codebook item and are ignored: 'Custom Data 1', "
+    )
+    assert raw.warnings[0].endswith("'Custom Data 8' and 13 more")
+    assert raw.warnings[1:] == [
+        f"extra column 'Quantii' looks like item 'n1' ({header!r}); check the codebook's text"
     ]
 
 

@@ -51,6 +51,7 @@ import pandas as pd
 
 from ..codebook import Codebook, load_codebook
 from ..errors import ExportError
+from .layout import blank_not_asked, combine_header_rows, header_aliases, join_option_columns
 
 __all__ = ["RawExport", "read_export", "normalise_text", "map_headers"]
 
@@ -250,13 +251,13 @@ def _read_export(
         used_encoding, used_delim = "sav", None
         header_map, extras = map_headers(headers, codebook, path=path, warnings=warnings)
     elif is_xlsx:
-        headers, frame = _read_xlsx(raw_bytes, path)
+        headers, frame = _read_xlsx(raw_bytes, path, _header_rows(codebook))
         used_encoding, used_delim = "xlsx", None
         header_map, extras = map_headers(headers, codebook, path=path, warnings=warnings)
     else:
         used_encoding, text = _decode(raw_bytes, path, encoding)
         used_delim = delimiter or _sniff_delimiter(text, path)
-        headers = _read_header(text, path, used_delim)
+        headers = _read_header(text, path, used_delim, rows=_header_rows(codebook))
         del text
         header_map, extras = map_headers(headers, codebook, path=path, warnings=warnings)
         position = {h: i for i, h in enumerate(headers)}
@@ -266,17 +267,41 @@ def _read_export(
             if codebook.items[i].type in ("numeric", "datetime", "text")
         ]
         _check_field_counts(raw_bytes, used_encoding, used_delim, path, warnings)
-        frame = _read_csv(raw_bytes, headers, path, used_encoding, used_delim, text_columns)
+        frame = _read_csv(
+            raw_bytes,
+            headers,
+            path,
+            used_encoding,
+            used_delim,
+            text_columns,
+            _header_rows(codebook),
+        )
     if len(frame) == 0:
         raise ExportError(
             "the file has a header row but no records; expected at least one record", path=path
         )
-    columns = {"source_row": pd.Series(np.arange(2, len(frame) + 2), index=frame.index)}
+    first = 1 + (_header_rows(codebook) if not sav else 1)  # the row of the first record
+    columns = {"source_row": pd.Series(np.arange(first, len(frame) + first), index=frame.index)}
     position = {h: i for i, h in enumerate(headers)}
-    for item_id, header in header_map.items():
-        columns[item_id] = frame[position[header]]
+    options = _option_columns(headers, codebook)
+    for item_id in codebook.items:
+        if item_id in header_map:
+            columns[item_id] = frame[position[header_map[item_id]]]
+        elif item_id in options:
+            item = codebook.items[item_id]
+            labels = {o.code: o.text(codebook.source_language) for o in item.options}
+            by_code = {code: frame[position[h]] for code, h in options[item_id].items()}
+            columns[item_id] = join_option_columns(by_code, labels, item.separator)
+            header_map[item_id] = " | ".join(options[item_id].values())
     data = pd.DataFrame(columns)
     data.index = pd.RangeIndex(len(data))
+    markers = codebook.export.get("not_asked") or []
+    blanked = blank_not_asked(data, markers, [c for c in data.columns if c != "source_row"])
+    if blanked:
+        warnings.append(
+            f"{blanked} cells held a not-asked marker ({', '.join(map(repr, markers))}) "
+            "and are read as blank"
+        )
     numeric = [i for i in header_map if codebook.items[i].type == "numeric"]
     used_decimal = decimal or _guess_decimal(data, numeric, used_delim)
     return RawExport(
@@ -395,7 +420,7 @@ def _read_csv_fast(
     warnings: list[str] = []
     try:
         used_delim = delimiter or _sniff_delimiter(head, path)
-        headers = _read_header(head, path, used_delim)
+        headers = _read_header(head, path, used_delim, rows=_header_rows(codebook))
         header_map, extras = map_headers(headers, codebook, path=path, warnings=warnings)
         if b'"' in raw_bytes or not _counts_match(raw_bytes, used_delim, len(headers)):
             _check_field_counts(raw_bytes, used_encoding, used_delim, path, warnings)
@@ -405,7 +430,15 @@ def _read_csv_fast(
             for i, h in header_map.items()
             if codebook.items[i].type in ("numeric", "datetime", "text")
         ]
-        frame = _read_csv(raw_bytes, headers, path, used_encoding, used_delim, text_columns)
+        frame = _read_csv(
+            raw_bytes,
+            headers,
+            path,
+            used_encoding,
+            used_delim,
+            text_columns,
+            _header_rows(codebook),
+        )
     except (ExportError, UnicodeDecodeError):
         return None
     return used_encoding, used_delim, headers, header_map, extras, frame, warnings
@@ -464,12 +497,23 @@ def _sniff_delimiter(text: str, path: Path | None) -> str:
     return best
 
 
-def _read_header(text: str, path: Path, delimiter: str) -> list[str]:
-    """The header row, parsed with :mod:`csv`."""
+def _header_rows(codebook: Codebook) -> int:
+    """How many header rows the codebook says the export has (``export.header_rows``)."""
+    return int(getattr(codebook, "export", {}).get("header_rows", 1) or 1)
+
+
+def _read_header(text: str, path: Path, delimiter: str, rows: int = 1) -> list[str]:
+    """The header row (or ``rows`` header rows combined, see :mod:`.layout`), parsed with :mod:`csv`."""
     try:
-        header = next(csv.reader(io.StringIO(text[:1_000_000]), delimiter=delimiter))
+        reader = csv.reader(io.StringIO(text[:1_000_000]), delimiter=delimiter)
+        header_rows = [next(reader) for _ in range(rows)]
     except (StopIteration, csv.Error) as err:
-        raise ExportError(f"cannot parse the header row: {err}", path=path, row=1) from err
+        raise ExportError(
+            f"cannot parse the {rows} header row(s): {err or 'the file ends first'}",
+            path=path,
+            row=1,
+        ) from err
+    header = combine_header_rows(header_rows) if rows > 1 else header_rows[0]
     if not any(h.strip() for h in header):
         raise ExportError("the header row is empty; expected column headers", path=path, row=1)
     return header
@@ -565,6 +609,7 @@ def _read_csv(
     encoding: str,
     delimiter: str,
     text_columns: Sequence[int] = (),
+    header_rows: int = 1,
 ) -> pd.DataFrame:
     """The records, every column as strings (``""`` -> missing), named by position.
 
@@ -577,7 +622,7 @@ def _read_csv(
     options = {
         "sep": delimiter,
         "encoding": encoding,
-        "header": 0,
+        "header": header_rows - 1,  # the rows before it are skipped too
         "names": list(range(len(header))),
         "keep_default_na": False,
         "na_values": [""],
@@ -614,8 +659,10 @@ def _read_csv(
     return frame.astype("str")
 
 
-def _read_xlsx(raw_bytes: bytes, path: Path) -> tuple[list[str], pd.DataFrame]:
-    """The first sheet of a workbook, every value as a string."""
+def _read_xlsx(
+    raw_bytes: bytes, path: Path, header_rows: int = 1
+) -> tuple[list[str], pd.DataFrame]:
+    """The first sheet of a workbook, every value as a string (``header_rows`` combined)."""
     import openpyxl
 
     try:
@@ -633,11 +680,15 @@ def _read_xlsx(raw_bytes: bytes, path: Path) -> tuple[list[str], pd.DataFrame]:
     if not rows:
         raise ExportError("the first sheet is empty; expected a header row and records", path=path)
     width = max(len(r) for r in rows)
-    header = [_cell_text(v) or "" for v in rows[0]] + [""] * (width - len(rows[0]))
+    header = combine_header_rows(
+        [[_cell_text(v) or "" for v in r] + [""] * (width - len(r)) for r in rows[:header_rows]]
+    )
     while header and header[-1] == "":
         header.pop()
         width -= 1
-    body = [[_cell_text(v) for v in r[:width]] + [None] * (width - len(r)) for r in rows[1:]]
+    body = [
+        [_cell_text(v) for v in r[:width]] + [None] * (width - len(r)) for r in rows[header_rows:]
+    ]
     frame = pd.DataFrame(body, columns=list(range(width)), dtype="str")
     return header, frame
 
@@ -692,7 +743,11 @@ def map_headers(
     """Match raw headers to item ids: (item id -> header, unmatched headers).
 
     A header matches an item when it equals the item's id or its header text in any
-    language of the codebook, compared with :func:`normalise_text`.
+    language of the codebook, compared with :func:`normalise_text` (a ``Stem - Row``
+    header is also read as ``Stem [Row]``). The option columns of a multiple-choice
+    item exported one column per option (``layout: columns``) are matched by
+    :func:`_option_columns` and are not extra columns. Extra columns are reported in
+    one warning; an item is suggested only for an extra column close to its header.
 
     Raises
     ------
@@ -716,6 +771,8 @@ def map_headers(
     found: dict[str, str] = {}
     extras: list[str] = []
     seen: dict[str, str] = {}
+    options = _option_columns(headers, codebook)
+    consumed = {h for columns in options.values() for h in columns.values()}
     for position, header in enumerate(headers, start=1):
         norm = _header_key(header)
         if not norm:
@@ -730,7 +787,12 @@ def map_headers(
                 column=repr(header),
             )
         seen[norm] = header
+        if header in consumed:
+            continue
         item_id = keys.get(norm)
+        if item_id is None:
+            aliases = (keys.get(_header_key(a)) for a in header_aliases(header))
+            item_id = next((i for i in aliases if i is not None), None)
         if item_id is None:
             extras.append(header)
         elif item_id in found:
@@ -743,7 +805,9 @@ def map_headers(
         else:
             found[item_id] = header
     by_norm = {_header_key(h): h for h in extras}
-    missing = [i for i, it in codebook.items.items() if it.required and i not in found]
+    missing = [
+        i for i, it in codebook.items.items() if it.required and i not in found and i not in options
+    ]
     if missing:
         parts = []
         for item_id in missing:
@@ -758,16 +822,77 @@ def map_headers(
             f"required column{'s' if len(missing) > 1 else ''} missing: {'; '.join(parts)}",
             path=path,
         )
-    item_keys = {_header_key(codebook.header(i)): i for i in codebook.items}
-    item_keys.update({_header_key(i): i for i in codebook.items})
-    for header in extras:
-        close = difflib.get_close_matches(_header_key(header), item_keys, n=3, cutoff=0.4)
-        closest = list(dict.fromkeys(item_keys[c] for c in close))
-        msg = (
-            f"extra column {header!r} matches no codebook item and is ignored; "
-            f"closest items: {closest}"
-        )
-        if warnings is not None:
-            warnings.append(msg)
+    if warnings is not None and extras:
+        warnings.extend(_extra_column_warnings(extras, codebook, set(found) | set(options)))
     ordered = {i: found[i] for i in codebook.items if i in found}
     return ordered, extras
+
+
+def _extra_column_warnings(extras: Sequence[str], codebook: Codebook, found: set[str]) -> list[str]:
+    """One warning listing the extra columns, and one per extra column that looks like an item.
+
+    Only close matches are suggested (an item whose column is missing, header similarity
+    at least 0.8): a list of unrelated "closest items" helps nobody.
+    """
+    shown = ", ".join(repr(h) for h in extras[:8])
+    more = f" and {len(extras) - 8} more" if len(extras) > 8 else ""
+    if len(extras) == 1:
+        out = [f"extra column {extras[0]!r} matches no codebook item and is ignored"]
+    else:
+        out = [f"{len(extras)} extra columns match no codebook item and are ignored: {shown}{more}"]
+    unmatched = [i for i in codebook.items if i not in found]
+    targets = {
+        _header_key(codebook.header(i, lang)): i for i in unmatched for lang in codebook.languages
+    }
+    targets.update({_header_key(i): i for i in unmatched})
+    for header in extras:
+        close = difflib.get_close_matches(_header_key(header), targets, n=1, cutoff=0.8)
+        if close:
+            item_id = targets[close[0]]
+            out.append(
+                f"extra column {header!r} looks like item {item_id!r} "
+                f"({codebook.header(item_id)!r}); check the codebook's text"
+            )
+    return out
+
+
+def _option_columns(headers: Sequence[str], codebook: Codebook) -> dict[str, dict[str, str]]:
+    """The columns of multiple-choice items exported one column per option.
+
+    For each item with ``layout: columns``, option code -> header. A column matches an
+    option as ``question [option]`` (in any language of the codebook, ``question -
+    option`` too), ``id_code``, ``id[code]`` or ``id.code``.
+
+    >>> from cmmc_analysis.codebook import parse_codebook
+    >>> cb = parse_codebook({"survey": {"languages": ["en"], "source_language": "en"},
+    ...     "items": [{"id": "perks", "type": "multi", "layout": "columns", "text": "Perks?",
+    ...                "options": [{"code": "gym", "en": "Gym"}, {"code": "food", "en": "Food"}]}]})
+    >>> _option_columns(["Perks? [Gym]", "perks_food", "Other"], cb)
+    {'perks': {'gym': 'Perks? [Gym]', 'food': 'perks_food'}}
+    """
+    keys: dict[str, tuple[str, str]] = {}
+    for item in codebook.items.values():
+        if item.type != "multi" or getattr(item, "layout", "joined") != "columns":
+            continue
+        for option in item.options:
+            names = [
+                f"{item.id}_{option.code}",
+                f"{item.id}[{option.code}]",
+                f"{item.id}.{option.code}",
+            ]
+            names += [
+                f"{codebook.header(item.id, lang)} [{option.text(lang)}]"
+                for lang in codebook.languages
+            ]
+            for name in names:
+                keys.setdefault(_header_key(name), (item.id, str(option.code)))
+    out: dict[str, dict[str, str]] = {}
+    if not keys:
+        return out
+    for header in headers:
+        for key in [_header_key(header), *map(_header_key, header_aliases(header))]:
+            if key in keys:
+                item_id, code = keys[key]
+                out.setdefault(item_id, {}).setdefault(code, header)
+                break
+    return out

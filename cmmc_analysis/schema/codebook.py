@@ -52,6 +52,7 @@ __all__ = [
     "ScaleDoc",
     "GridDoc",
     "AskedIfDoc",
+    "ExportDoc",
     "ItemDoc",
     "ConstructDoc",
     "CodebookDoc",
@@ -62,8 +63,10 @@ __all__ = [
 #: The item types a codebook may declare.
 ITEM_TYPES = ("scale", "single", "multi", "numeric", "text", "datetime")
 
-#: Roles that at most one item may carry.
-ROLES = ("submitted_at", "duration", "respondent_key")
+#: Roles that at most one item may carry: the submission time, the time taken (or the
+#: start time, from which with the submission time the time taken is computed), the
+#: respondent's key (duplicates) and the survey weight (used by weighted summaries).
+ROLES = ("submitted_at", "started_at", "duration", "respondent_key", "weight")
 
 #: The most points a scale may have (0..100 is a slider: declare it ``numeric``).
 MAX_SCALE_POINTS = 101
@@ -264,12 +267,38 @@ class GridDoc(Strict):
 
 
 class AskedIfDoc(Strict):
-    """``asked_if:``: the item is asked only when another item has one of some answers."""
+    """``asked_if:``: the item is asked only when another item has one of some answers.
+
+    A single-choice or scale filter names its labels (``in:``); a numeric filter its
+    range (``min:`` and/or ``max:``, inclusive).
+    """
 
     item: Ref = Field(description="the filter item")
-    in_: Annotated[
-        list[str], Field(min_length=1), expect("a list of labels of the filter item")
-    ] = Field(alias="in", description="its labels that lead to this item")
+    in_: (
+        Annotated[list[str], Field(min_length=1), expect("a list of labels of the filter item")]
+        | None
+    ) = Field(None, alias="in", description="its labels (options or scale points) leading here")
+    min: Number | None = Field(None, description="numeric filter: asked when the value >= min")
+    max: Number | None = Field(None, description="numeric filter: asked when the value <= max")
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> AskedIfDoc:
+        if self.in_ is None and self.min is None and self.max is None:
+            raise problem("expected `in:` with labels of the filter item, or `min:`/`max:`")
+        return self
+
+
+class ExportDoc(Strict):
+    """``export:``: how the form tool laid the file out (all optional)."""
+
+    header_rows: Annotated[int, Field(ge=1, le=3), expect("1, 2 or 3")] = Field(
+        1,
+        description="header rows: 2 = question + option/sub-question (SurveyMonkey), "
+        "3 = ids + question text + import ids (Qualtrics)",
+    )
+    not_asked: Annotated[list[str], expect("a list of texts")] = Field(
+        [], description='texts the tool writes for a question not asked ("NA", "N/A", "-")'
+    )
 
 
 class ItemDoc(Strict):
@@ -298,6 +327,17 @@ class ItemDoc(Strict):
     separator: Annotated[str, Field(min_length=1, max_length=20), expect("a non-empty text")] = (
         Field(", ", description="multi: how the export joins the chosen options")
     )
+    layout: Literal["joined", "columns"] = Field(
+        "joined",
+        description='multi: "joined" (one column) or "columns" (one column per option, the '
+        'cell holding the option text, "1", "Selected", "Y" or nothing)',
+    )
+    format: Annotated[str, Field(min_length=2), expect("a strftime format")] | None = Field(
+        None, description='datetime: the export\'s format, e.g. "%m/%d/%y %H:%M"'
+    )
+    dayfirst: Flag | None = Field(
+        None, description="datetime: false = month first (US), true = day first"
+    )
     unknown: Any = Field(None, description="reserved (ignored)")
 
     @model_validator(mode="after")
@@ -319,6 +359,20 @@ class ItemDoc(Strict):
             raise problem(repeated)
         if self.min is not None and self.max is not None and self.min > self.max:
             raise problem(f"min {self.min:g} is above max {self.max:g}")
+        if self.layout != "joined" and self.type != "multi":
+            raise problem(f"only multi items take a layout (this one is {self.type!r})", "layout")
+        for key in ("format", "dayfirst"):
+            if getattr(self, key) is not None and self.type != "datetime":
+                raise problem(f"only datetime items take {key!r} (this one is {self.type!r})", key)
+        if self.format is not None and "%" not in self.format:
+            raise problem(
+                f"expected a strftime format such as %m/%d/%y %H:%M, found {self.format!r}",
+                "format",
+            )
+        if self.role in ("submitted_at", "started_at") and self.type != "datetime":
+            raise problem(f"role {self.role!r} needs a datetime item, not {self.type!r}", "role")
+        if self.role in ("duration", "weight") and self.type != "numeric":
+            raise problem(f"role {self.role!r} needs a numeric item, not {self.type!r}", "role")
         return self
 
 
@@ -342,6 +396,7 @@ class CodebookDoc(Strict):
     what = "a mapping with survey, scales, items, ..."
 
     survey: SurveyDoc = Field(SurveyDoc(), description="the survey's id, title and languages")
+    export: ExportDoc = Field(ExportDoc(), description="how the form tool laid the file out")
     fieldwork: FieldworkDoc = Field(FieldworkDoc(), description="fieldwork window and cut-offs")
     scales: dict[Key, ScaleDoc] = Field({}, description="response scales by id")
     grids: dict[Key, GridDoc] = Field({}, description="question stems shared by scale items")
@@ -408,13 +463,30 @@ class CodebookDoc(Strict):
             where = ("items", i, "asked_if")
             if cond.item not in items:
                 raise problem(f"skip condition names unknown item {cond.item!r}", *where)
-            known = [o.text(self._source) for o in items[cond.item].options]
-            for label in cond.in_:
-                if label not in known:
-                    raise problem(
-                        f"label {label!r} is not an option of {cond.item!r}; options: {known}",
-                        *where,
-                    )
+            self._condition_references(items[cond.item], cond, where)
+
+    def _condition_references(self, target: ItemDoc, cond: AskedIfDoc, where: tuple) -> None:
+        """A skip condition fits its filter item: labels of a choice or scale, a range of a number."""
+        if target.type == "numeric":
+            if cond.in_ is not None:
+                raise problem(
+                    f"{target.id!r} is numeric: expected `min:`/`max:`, not `in:` labels", *where
+                )
+            return
+        if cond.in_ is None:
+            raise problem(
+                f"`min:`/`max:` need a numeric filter item; {target.id!r} is {target.type!r}",
+                *where,
+            )
+        scale = self._scale_of(target)
+        pool = self.scales[scale].points if scale in self.scales else target.options
+        known = [o.text(self._source) for o in pool]
+        kind = "a point of the scale" if scale in self.scales else "an option"
+        for label in cond.in_:
+            if label not in known:
+                raise problem(
+                    f"label {label!r} is not {kind} of {target.id!r}; options: {known}", *where
+                )
 
     @property
     def _source(self) -> str:
