@@ -62,7 +62,10 @@ EXPECTED = {
     "duplicated_column.csv": r", column \"L'emergenza contribuisce.*\": the header appears twice",
     "misspelled_labels.csv": "ok",
     "numbers_units_signs.csv": "ok",
-    "dates_other_formats.csv": "ok",
+    "dates_other_formats.csv": (
+        r", column 'Informazioni cronologiche': 7 of 11 values cannot be read as date-times "
+        r"\(for example 'March 10, 2020'; format tried: "
+    ),
     "control_chars.csv": "ok",
     "truncated.csv": "ok",
     "semicolon_cp1252.csv": "ok",
@@ -227,17 +230,25 @@ def test_numbers_with_units_and_signs_follow_the_rules():
     )
 
 
-def test_dates_in_other_formats_are_kept_missing_and_logged():
+def test_dates_in_other_formats_are_refused_or_kept_missing_and_logged():
     path = NASTY / "dates_other_formats.csv"
-    survey = load_survey(path)
-    raw = read_export(path).data.set_index("source_row")
-    when = survey.data.set_index("source_row")["submitted_at"]
+    # most of the column unreadable: refused with one line (issue 14), never rows lost
+    with pytest.raises(ExportError, match=r"7 of 11 values cannot be read as date-times"):
+        load_survey(path)
+    # with only one unreadable value left, it is kept, missing and logged
+    raw = read_export(path)
+    data = raw.data.copy()
+    data["submitted_at"] = data["submitted_at"].where(
+        data["submitted_at"].isin(["ieri"]) | data["submitted_at"].isna(), "2020-03-10 09:15"
+    )
+    from dataclasses import replace
+
+    from cmmc_analysis.clean.pipeline import clean
+
+    survey = clean(replace(raw, data=data))
     details = survey.log.details
     logged = set(details.loc[details["rule"] == "timestamps", "source_row"])
-    for row in when.index[when.isna()]:
-        if str(raw.loc[row, "submitted_at"] or "").strip():
-            assert row in logged  # an unparseable timestamp is kept and listed
-    assert len(logged) >= 5  # "ieri", "2020-02-30 ...", "25:61", "0000-00-00", "March 10, 2020"
+    assert logged == set(data.loc[data["submitted_at"] == "ieri", "source_row"])
 
 
 def test_a_one_megabyte_free_text_cell(tmp_path):

@@ -38,7 +38,7 @@ from ..codebook import Codebook, Item
 from ..io.reader import normalise_text
 from .codes import _BLANK, _INVALID, _NAA, _NOT_ASKED, A
 from .text import factorize, nonblank
-from .values import parse_numbers, parse_timestamps
+from .values import allowed_formats, parse_numbers, parse_timestamps
 
 __all__ = ["Parsed", "parse_item", "parse_partition", "answered", "straight_lines", "dropped"]
 
@@ -122,7 +122,7 @@ def parse_item(
     item: Item,
     codebook: Codebook,
     decimal: str = ".",
-    timestamp_format: int | None = None,
+    timestamp_format: int | str | None = None,
     cached: tuple | None = None,
 ) -> Parsed:
     """One column parsed with its item's value rule (see ``docs/cleaning.md``)."""
@@ -147,7 +147,12 @@ def parse_item(
         kind, rule = "num", "numbers"
     else:  # datetime
         ts_cache = cached[2] if cached is not None else None
-        values, reason, action = parse_timestamps(uniques, fmt=timestamp_format, parsed=ts_cache)
+        values, reason, action = parse_timestamps(
+            uniques,
+            fmt=item.format or timestamp_format,
+            parsed=ts_cache,
+            allowed=allowed_formats(item.dayfirst),
+        )
         kind, rule = "time", "timestamps"
     return Parsed(kind, values[codes], reason[codes], action[codes], rule, uniques, codes, present)
 
@@ -258,8 +263,15 @@ def apply_skip_logic(parsed: dict[str, Parsed], codebook: Codebook) -> None:
         if not cond or cond.get("item") not in parsed:
             continue
         filt = parsed[cond["item"]]
-        allowed = [filt.categories.index(v) for v in cond["in"] if v in (filt.categories or [])]
-        asked = np.isin(filt.values, allowed) & (filt.reason < 0)
+        if "in" in cond:  # labels of a choice or scale item
+            allowed = [filt.categories.index(v) for v in cond["in"] if v in (filt.categories or [])]
+            asked = np.isin(filt.values, allowed) & (filt.reason < 0)
+        else:  # a range of a numeric item
+            asked = filt.reason < 0
+            if cond.get("min") is not None:
+                asked &= filt.values >= cond["min"]
+            if cond.get("max") is not None:
+                asked &= filt.values <= cond["max"]
         not_asked = ~asked
         given = not_asked & p.answered_raw
         p.action[given] = A["removed"]
@@ -278,7 +290,7 @@ def answered(df: pd.DataFrame, codebook: Codebook, parsed: dict[str, Parsed] | N
     The ``submitted_at`` and ``duration`` items do not count; contact fields and free
     text do.
     """
-    meta = {codebook.role("submitted_at"), codebook.role("duration")}
+    meta = {codebook.role(r) for r in ("submitted_at", "started_at", "duration", "weight")}
     out = np.zeros(len(df), dtype=bool)
     for item_id in df.columns:
         if item_id == "source_row" or item_id in meta:

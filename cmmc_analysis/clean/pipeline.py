@@ -62,6 +62,7 @@ from .output import describe, write_survey
 from .parse import parse_partition
 from .passes import Job, _source, assemble, clean_partition, run_passes, settle, source_of
 from .rules import Settings, decide, evidence_of, row_meta
+from .timestamps import check_timestamps
 from .values import parse_numbers, parse_timestamps
 
 __all__ = [
@@ -149,6 +150,9 @@ def clean(
         decimal=settings.decimal,
         timestamp_formats=settings.timestamp_formats,
         cache=cache,
+    )
+    check_timestamps(
+        parsed, codebook, settings.timestamp_formats, path=raw.path, headers=raw.header_map
     )
     meta = row_meta(df, codebook, config, parsed)
     decision = decide(meta, codebook, config, settings, parsed)

@@ -43,6 +43,7 @@ from .parse import Parsed, answered, dropped
 from .text import arrow_strings, factorize, key_text, normalise_array
 from .values import (
     ALL_FORMATS,
+    allowed_formats,
     choose_timestamp_format,
     decimal_evidence,
     decimal_from_evidence,
@@ -164,7 +165,7 @@ def evidence_of(
         if c != "source_row" and _is(codebook, c, "datetime"):
             codes, uniques = factorize(df[c])
             parsed: dict[int, np.ndarray] = {}
-            masks[c] = timestamp_fits(uniques, parsed)
+            masks[c] = timestamp_fits(uniques, parsed) & allowed_formats(codebook.items[c].dayfirst)
             if cache is not None:
                 cache[c] = (codes, uniques, parsed)
     return Evidence(comma, dot, masks)
@@ -288,11 +289,16 @@ def decide(
         ts = parsed[when].values
     elif meta.timestamp is not None:
         codes, uniques = pd.factorize(pd.Series(meta.timestamp, dtype="str"), use_na_sentinel=True)
-        values, _, _ = parse_timestamps(uniques, fmt=settings.timestamp_formats.get(when))
+        item = codebook.items[when]
+        fmt = item.format or settings.timestamp_formats.get(when)
+        values, _, _ = parse_timestamps(uniques, fmt=fmt, allowed=allowed_formats(item.dayfirst))
         ts = values[np.asarray(codes)]
     dur = np.full(n, np.nan)
+    started = codebook.role("started_at")
     if dur_id in parsed and parsed[dur_id].kind == "num":
         dur = parsed[dur_id].values
+    elif dur_id is None and started in parsed and when in parsed:  # from start and end
+        dur = (parsed[when].values - parsed[started].values) / np.timedelta64(1, "s")
     elif meta.duration is not None:
         item = codebook.items[codebook.role("duration")]
         codes, uniques = pd.factorize(pd.Series(meta.duration, dtype="str"), use_na_sentinel=True)

@@ -38,6 +38,8 @@ __all__ = [
     "parse_timestamps",
     "timestamp_fits",
     "choose_timestamp_format",
+    "allowed_formats",
+    "format_name",
     "decimal_evidence",
     "decimal_from_evidence",
     "TIMESTAMP_FORMATS",
@@ -284,6 +286,8 @@ def _to_datetime(text: pd.Series, fmt: str) -> np.ndarray:
         return pd.to_datetime(text, format=fmt, errors="coerce").to_numpy(dtype="datetime64[us]")
     arrow = arrow_strings(text)
     found = pc.strptime(arrow, format=fmt, unit="us", error_is_null=True)
+    if not fmt.startswith(("%d", "%m")):  # a codebook's own format: no day/month lead
+        return found.to_numpy(zero_copy_only=False).astype("datetime64[us]")
     # strptime rolls an impossible day over (31/02 -> 02/03): keep only the days written
     parts = pc.extract_regex(arrow, r"^(?P<a>\d{1,2})\D(?P<b>\d{1,2})\D")
     written = pc.cast(pc.struct_field(parts, [0 if fmt.startswith("%d") else 1]), pa.int64())
@@ -324,6 +328,33 @@ def timestamp_fits(values: Any, parsed: dict[int, np.ndarray] | None = None) -> 
     return mask
 
 
+def allowed_formats(dayfirst: bool | None) -> int:
+    """Mask of the :data:`TIMESTAMP_FORMATS` an item may be read with (codebook ``dayfirst``).
+
+    ``False``: ISO 8601 and the month-first formats (a US export); ``True``: ISO 8601
+    and the day-first ones; ``None``: all of them.
+
+    >>> fits = [TIMESTAMP_FORMATS[j] for j in range(16) if allowed_formats(False) >> j & 1]
+    >>> fits[:2]
+    ['ISO8601', '%m/%d/%Y %I:%M:%S %p']
+    """
+    if dayfirst is None:
+        return ALL_FORMATS
+    lead = "%d" if dayfirst else "%m"
+    return 1 | sum(1 << j for j, f in enumerate(TIMESTAMP_FORMATS) if f.startswith(lead))
+
+
+def format_name(fmt: int | str | None, allowed: int = ALL_FORMATS) -> str:
+    """The format(s) a timestamp column was read with, for messages."""
+    if isinstance(fmt, str):
+        return fmt
+    if fmt is not None and fmt >= 0:
+        return TIMESTAMP_FORMATS[fmt]
+    if allowed == ALL_FORMATS:
+        return "ISO 8601, day first (%d/%m/%Y ...) and month first (%m/%d/%Y ...)"
+    return " or ".join(f for j, f in enumerate(TIMESTAMP_FORMATS) if allowed >> j & 1)
+
+
 def choose_timestamp_format(mask: int) -> int:
     """The first format in the mask (index into :data:`TIMESTAMP_FORMATS`), -1 when none."""
     return (mask & -mask).bit_length() - 1 if mask else -1
@@ -332,8 +363,9 @@ def choose_timestamp_format(mask: int) -> int:
 def parse_timestamps(
     uniques: Sequence[str] | Any,
     *,
-    fmt: int | None = None,
+    fmt: int | str | None = None,
     parsed: dict[int, np.ndarray] | None = None,
+    allowed: int = ALL_FORMATS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Timestamps as look-up arrays over distinct values.
 
@@ -344,7 +376,9 @@ def parse_timestamps(
     suffix is dropped (the wall-clock time is kept: the fieldwork window is in the
     survey's local time). Returns ``(values, reason, action)`` like
     :func:`parse_numbers`; a text that no format reads is rejected. ``parsed``: the
-    values :func:`timestamp_fits` already read, by format.
+    values :func:`timestamp_fits` already read, by format. A ``str`` ``fmt`` is the
+    format the codebook states (``format:``), the only one tried; ``allowed`` (see
+    :func:`allowed_formats`) limits the formats otherwise considered.
 
     >>> vals, reason, action = parse_timestamps(["2020-03-10 09:15", "10/03/2020 9.15.00", "ieri"])
     >>> [str(v) for v in vals]
@@ -356,16 +390,20 @@ def parse_timestamps(
     m = len(text)
     parsed = {} if parsed is None else parsed
     if fmt is None:
-        fmt = choose_timestamp_format(timestamp_fits(text, parsed))
+        fmt = choose_timestamp_format(timestamp_fits(text, parsed) & allowed)
     values = np.full(m + 1, np.datetime64("NaT"), dtype="datetime64[us]")
     blank = text.isna().to_numpy() | (text == "").to_numpy(dtype=bool, na_value=True)
-    if fmt >= 0 and fmt in parsed and len(parsed[fmt]) == m:
+    if isinstance(fmt, str):
+        values[:m] = _to_datetime(text, fmt)
+    elif fmt >= 0 and fmt in parsed and len(parsed[fmt]) == m:
         values[:m] = parsed[fmt]
     elif fmt >= 0:
         values[:m] = _to_datetime(text, TIMESTAMP_FORMATS[fmt])
     else:
         todo = ~blank
-        for name in TIMESTAMP_FORMATS:
+        for j, name in enumerate(TIMESTAMP_FORMATS):
+            if not allowed >> j & 1:
+                continue
             if not todo.any():
                 break
             idx = np.flatnonzero(todo)

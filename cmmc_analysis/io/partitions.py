@@ -169,6 +169,14 @@ def plan_export(
     """
     del decimal
     path = Path(path)
+    layouts = [i.id for i in codebook.items.values() if getattr(i, "layout", "joined") != "joined"]
+    if _r._header_rows(codebook) > 1 or layouts:
+        raise ExportError(
+            "reading in partitions needs one header row and one column per item; this "
+            f"codebook declares {'export.header_rows > 1' if not layouts else 'layout: columns'}"
+            "; expected the export read whole (no partition_rows)",
+            path=path,
+        )
     for name, value in (("partition_rows", partition_rows), ("partition_bytes", partition_bytes)):
         if value is not None and (
             isinstance(value, bool) or not isinstance(value, int) or value < 1
