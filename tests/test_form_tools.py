@@ -19,11 +19,11 @@ import pandas as pd
 import pytest
 from test_any_survey import assert_no_cmmc_wording, visible_text
 
+from cmmc_analysis import load_survey
 from cmmc_analysis.claims import evaluate_claims, load_survey_claims
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.errors import ExportError
 from cmmc_analysis.io.reader import read_export
-from cmmc_analysis.survey import load_survey
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOOLS = ["surveymonkey", "qualtrics", "google_forms", "limesurvey"]
