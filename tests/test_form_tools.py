@@ -211,10 +211,14 @@ def _us_export(tmp_path: Path, codebook_extra: str) -> tuple[Path, Path]:
     return tmp_path / "export.csv", tmp_path / "codebook.yaml"
 
 
-def test_us_dates_without_a_stated_format_are_refused_not_excluded(tmp_path: Path) -> None:
+@pytest.mark.parametrize("partition_rows", [None, 5])
+def test_us_dates_without_a_stated_format_are_refused_not_excluded(
+    tmp_path: Path, partition_rows: int | None
+) -> None:
+    """Read whole or in partitions, a day/month mix-up stops the cleaning."""
     export, codebook = _us_export(tmp_path, "")
     with pytest.raises(ExportError) as err:
-        load_survey(export, codebook=load_codebook(codebook))
+        load_survey(export, codebook=load_codebook(codebook), partition_rows=partition_rows)
     message = str(err.value)
     assert message.startswith("export.csv, column 'Timestamp': ")
     assert "read day first fall outside the fieldwork window" in message

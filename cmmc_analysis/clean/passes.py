@@ -24,8 +24,9 @@ from ..survey import Survey
 from . import log as _log
 from .codes import EXCLUSION_RULES, MISSING_REASONS
 from .log import CleaningLog
-from .parse import parse_partition, straight_lines
+from .parse import parse_item, parse_partition, straight_lines
 from .rules import Decision, Evidence, Meta, Settings, decide, fields, first_pass
+from .timestamps import check_timestamps
 
 __all__ = [
     "Job",
@@ -234,5 +235,20 @@ def settle(
     )
     salt, salt_note = Job.salt_of(config, plan.salt)
     job = Job(codebook, config, salt, settings)
-    decision = decide(Meta.concat(metas), codebook, config, settings)
+    meta = Meta.concat(metas)
+    _check_submission_times(meta, codebook, settings, plan)
+    decision = decide(meta, codebook, config, settings)
     return job, decision, salt_note
+
+
+def _check_submission_times(meta: Meta, codebook: Codebook, settings: Settings, plan: Any) -> None:
+    """:func:`~cmmc_analysis.clean.timestamps.check_timestamps` on the submission times of
+    every partition (what the exclusion rules read), as the in-memory cleaning does."""
+    when = codebook.role("submitted_at")
+    if when is None or meta.timestamp is None:
+        return
+    col = pd.Series(pd.array(meta.timestamp, dtype="str"))
+    fmt = settings.timestamp_formats.get(when)
+    parsed = {when: parse_item(col, codebook.items[when], codebook, timestamp_format=fmt)}
+    headers = getattr(plan, "header_map", None)
+    check_timestamps(parsed, codebook, settings.timestamp_formats, path=plan.path, headers=headers)
