@@ -29,123 +29,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..codebook import parse_codebook
 from ..errors import SurveyDataError
 from ..io.reader import normalise_text, read_export
 from . import columns as C
+from .reading import detect_language, export_layout, read_columns
 from .scales import ScaleMatch, is_not_an_answer, recognise_scale, spelling
 from .write import Draft, mark_segments, write_yaml
 
-__all__ = ["draft_from_export", "read_columns", "detect_language"]
+__all__ = ["draft_from_export"]
 
 _GRID = re.compile(r"^(?P<stem>.*\S)\s*\[(?P<row>[^\[\]]+)\]\s*$")
 _DASH_GRID = re.compile(r"^(?P<stem>.{8,}?)\s+[-–:]\s+(?P<row>[^-–:]{1,120})$")
-
-
-def read_columns(path: str | Path) -> tuple[list[str], pd.DataFrame, Any]:
-    """The headers and the answers (strings) of an export, read without a codebook.
-
-    Every column is read as a free-text item of a throw-away codebook, so encoding,
-    delimiter, workbooks and ``.sav`` files are handled exactly as in
-    :func:`~cmmc_analysis.io.reader.read_export`.
-    """
-    path = Path(path)
-    headers = _headers(path)
-    items = [
-        {"id": f"col_{i:04d}", "type": "text", "required": False, "text": {"en": h}}
-        for i, h in enumerate(headers)
-        if h.strip()
-    ]
-    if not items:
-        raise SurveyDataError("the header row is empty; expected column headers", path=path)
-    cb = parse_codebook(
-        {"survey": {"id": "draft", "source_language": "en", "languages": ["en"]}, "items": items}
-    )
-    raw = read_export(path, codebook=cb)
-    names = {i["id"]: i["text"]["en"] for i in items}
-    data = raw.data.drop(columns="source_row").rename(columns=names)
-    return [names[c] for c in raw.data.columns if c != "source_row"], data, raw
-
-
-def _headers(path: Path) -> list[str]:
-    """The raw header row (first row of a CSV/XLSX, variable names of a .sav)."""
-    from ..io import reader
-
-    suffix = path.suffix.lower()
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as err:
-        raise SurveyDataError(f"cannot read the export: {err.strerror}", path=path) from err
-    if not raw_bytes.strip():
-        raise SurveyDataError("the file is empty; expected a header row and records", path=path)
-    from ..io.sav import is_sav, read_sav
-
-    if is_sav(path, raw_bytes):
-        return read_sav(raw_bytes, path)[0]
-    if suffix in (".xlsx", ".xlsm") or raw_bytes[:4] == b"PK\x03\x04":
-        return reader._read_xlsx(raw_bytes, path)[0]
-    encoding, text = reader._decode(raw_bytes, path, None)
-    return reader._read_header(text, path, reader._sniff_delimiter(text, path))
-
-
-_IT_WORDS = set(
-    [
-        "il",
-        "la",
-        "di",
-        "che",
-        "è",
-        "per",
-        "non",
-        "una",
-        "del",
-        "della",
-        "sono",
-        "quale",
-        "quanto",
-        "suo",
-        "sua",
-        "nel",
-        "con",
-        "gli",
-        "dei",
-        "le",
-    ]
-)
-_EN_WORDS = set(
-    [
-        "the",
-        "of",
-        "and",
-        "is",
-        "your",
-        "you",
-        "what",
-        "how",
-        "do",
-        "are",
-        "which",
-        "to",
-        "in",
-        "with",
-        "this",
-        "that",
-    ]
-)
-
-
-def detect_language(texts: list[str]) -> str:
-    """``"it"`` or ``"en"``: which language's common words the texts use more.
-
-    >>> detect_language(["Qual è il suo ruolo?"]), detect_language(["What is your role?"])
-    ('it', 'en')
-    """
-    words = Counter(w for t in texts for w in re.findall(r"\w+", t.casefold()))
-    it = sum(words[w] for w in _IT_WORDS)
-    en = sum(words[w] for w in _EN_WORDS)
-    return "it" if it > en else "en"
 
 
 @dataclass
@@ -156,7 +54,9 @@ class _Column:
     grid: str | None = None  # grid key (normalised stem)
     stem: str = ""
     row: str = ""
-    body: dict[str, Any] = field(default_factory=dict)
+    body: dict[str, Any] | None = field(default_factory=dict)
+    #: one column per option: the group's columns (on its first column), [] on the others
+    options: list[_Column] | None = None
 
 
 def draft_from_export(
@@ -201,6 +101,13 @@ def draft_from_export(
         source=path.name,
     )
     draft.check("survey", "the title is the file name")
+    draft.export = export_layout(path)
+    if draft.export.get("header_rows", 1) > 1:
+        draft.note(
+            "export", f"{draft.export['header_rows']} header rows, combined as 'question [row]'"
+        )
+    if draft.export.get("not_asked"):
+        draft.check("export", "LimeSurvey writes N/A for a question not asked: read as blank")
     cols = [
         _Column(h, [str(v).strip() for v in data[h].dropna() if str(v).strip()], len(data))
         for h in headers
@@ -225,6 +132,18 @@ def _self_check(text: str, path: Path) -> None:
     read_export(path, codebook=cb)
 
 
+def _marks_options(run: list[_Column]) -> bool:
+    """Whether each column holds only its own row text or a mark (``1``, ``Selected``, ``Sì``)."""
+    from ..io.layout import NOT_SELECTED, SELECTED
+
+    marks = {normalise_text(m) for m in (*SELECTED, *NOT_SELECTED)}
+    for col in run:
+        allowed = marks | {normalise_text(col.row)}
+        if any(normalise_text(v) not in allowed for v in col.values):
+            return False
+    return any(col.values for col in run)
+
+
 _ENDS = re.compile(r"\b(?:da|from)?\s*([01])\s*(?:a|to|-|–)\s*(5|7|10)\b")
 
 
@@ -232,6 +151,8 @@ def _rating(header: str, numbers: list[int], lang: str) -> ScaleMatch | None:
     """A numbered scale whose ends the header states (``"da 1 a 5"``) or the answers reach."""
     found = _ENDS.search(normalise_text(header))
     lo, hi = (int(found[1]), int(found[2])) if found else (1, max(numbers))
+    if not found and hi == 10:  # up to 10: the 0-10 rating (NPS) is the usual one
+        lo = 0
     if not numbers or min(numbers) < lo or max(numbers) > hi or not 3 <= hi - lo + 1 <= 11:
         return None
     values = [str(n) for n in range(lo, hi + 1)]
@@ -257,13 +178,16 @@ class _Builder:
     def build(self) -> None:
         self.find_grids()
         for col in self.cols:
-            if col.grid is not None and col.grid in self.d.grids:
+            if col.options is not None:  # one column per option: one item, at its first column
+                body = self.option_columns(col) if col.options else None
+            elif col.grid is not None and col.grid in self.d.grids:
                 body = self.grid_item(col)
             else:
                 body = self.column(col)
             col.body = body
-            self.d.items.append(body)
-        mark_segments(self.d, [c.header for c in self.cols])
+            if body is not None:
+                self.d.items.append(body)
+        mark_segments(self.d, [c.header for c in self.cols if c.body is not None])
         self.skip_logic()
         self.fieldwork()
         self.constructs()
@@ -274,7 +198,8 @@ class _Builder:
         for pattern in (_GRID, _DASH_GRID):
             runs: list[list[_Column]] = []
             for col in self.cols:
-                if col.grid is not None or any(C.looks_like_email(v) for v in col.values):
+                taken = col.grid is not None or col.options is not None
+                if taken or any(C.looks_like_email(v) for v in col.values):
                     runs.append([])  # an email column is personal data, never a grid row
                     continue
                 found = pattern.match(col.header)
@@ -294,6 +219,11 @@ class _Builder:
                     continue
                 values = [v for col in run for v in col.values]
                 match = recognise_scale(values, lang=self.lang)
+                if match is None and _marks_options(run):
+                    run[0].options = run
+                    for col in run[1:]:
+                        col.options = []
+                    continue
                 if match is None:
                     for col in run:
                         col.stem = col.row = ""
@@ -343,6 +273,25 @@ class _Builder:
         return sid
 
     # -- one column --
+    def option_columns(self, first: _Column) -> dict[str, Any]:
+        """A multiple choice exported one column per option (``layout: columns``)."""
+        iid = C.make_id(first.stem, self.used)
+        codes: set[str] = set()
+        options = [{"code": C.make_id(c.row, codes), self.lang: c.row} for c in first.options]
+        self.d.note(
+            f"items.{iid}",
+            f"multiple choice, one column per option ({len(options)} columns '{first.stem} [...]')",
+        )
+        return {
+            "id": iid,
+            "type": "multi",
+            "layout": "columns",
+            "separator": "; ",
+            "required": False,
+            "text": {self.lang: first.stem},
+            "options": options,
+        }
+
     def grid_item(self, col: _Column) -> dict[str, Any]:
         gid = col.grid
         iid = C.make_id(col.row, self.used, prefix=gid.split("_")[0] if gid else "", words=2)
@@ -388,6 +337,8 @@ class _Builder:
         if bare and "rating" in kinds:  # "(da 1 a 5)": the scale's ends from the header
             match = _rating(header, [int(v) for v in values], self.lang) or match
         rating = "rating" in kinds and match is not None and match.seen >= 2
+        if bare and match is not None and match.k == 11:  # 0-10 (NPS): a number, 0 to 10
+            rating = False
         if match is not None and (match.kind != "numbered" or not bare or rating):
             body.update(type="scale", scale=self.scale(match))
             if match.off:
@@ -431,12 +382,15 @@ class _Builder:
                 f"day and month cannot be told apart (no day above 12): {stamps.ambiguous[0]} "
                 "reads these answers too",
             )
-        if not stamps.read_by_cleaning:
-            self.d.check(
-                entry,
-                f"the cleaning reads ISO and day-first dates only; {stamps.format} is not one",
-            )
-        if "submitted_at" not in self.roles and "started" not in kinds:
+        if not stamps.format.startswith("%Y"):
+            if stamps.parsed >= stamps.total - 1:
+                body["format"] = stamps.format  # the cleaning reads the column with it
+            else:  # mixed formats: say only which comes first, day or month
+                body["dayfirst"] = stamps.format.startswith("%d")
+        if "started" in kinds and "started_at" not in self.roles:
+            body["role"] = "started_at"
+            self.roles.add("started_at")
+        elif "submitted_at" not in self.roles and "started" not in kinds:
             body["role"] = "submitted_at"
             self.roles.add("submitted_at")
             if "submitted" not in kinds:
@@ -446,6 +400,7 @@ class _Builder:
 
     def number(self, body, entry, kinds, number: C.Number, match) -> dict[str, Any]:
         body["type"] = "numeric"
+        col_header = body["text"][self.lang]
         if "duration" in kinds and "duration" not in self.roles and number.lo >= 0:
             body.update(role="duration", min=0)
             self.roles.add("duration")
@@ -457,6 +412,9 @@ class _Builder:
             body.update(min=0, max=100)
             if number.hi > 100 or number.lo < 0:
                 self.d.check(entry, "answers outside 0-100 found: they will be set missing")
+        elif number.lo >= 0 and number.hi <= 10 and number.integers and "rating" in kinds:
+            body.update(min=0, max=10)
+            self.d.note(entry, "a 0-10 rating (as NPS): a number from 0 to 10")
         elif number.lo >= 0:
             body["min"] = 0
         if number.read < number.total:
@@ -464,14 +422,17 @@ class _Builder:
                 entry,
                 f"{number.total - number.read} of {number.total} answers do not read as numbers",
             )
-        if match is not None:
+        counting = re.search(r"how many|quant[ie]|numero|number of", normalise_text(col_header))
+        if match is not None and not counting:
             self.d.check(
                 entry,
                 f"whole numbers {int(number.lo)}-{int(number.hi)}: a rating scale? "
                 "then make it a scale item",
             )
-        if "weight" in kinds:
-            self.d.check(entry, "looks like a survey weight: the weights module takes it")
+        if "weight" in kinds and "weight" not in self.roles and number.lo >= 0:
+            body["role"] = "weight"
+            self.roles.add("weight")
+            self.d.check(entry, "taken as the survey weight (named so): weighted summaries use it")
         body["required"] = False
         return body
 
@@ -529,38 +490,69 @@ class _Builder:
         frame = self.data
         for pos, col in enumerate(self.cols):
             body = col.body
+            if body is None or col.options is not None:
+                continue
             if body["type"] in ("datetime",) or body.get("pii") or body.get("role"):
                 continue
             answered = frame[col.header].notna().to_numpy()
-            if answered.all() or answered.sum() < 3:
-                continue
+            if answered.all() or answered.sum() < 3 or len(answered) < 20:
+                continue  # too few answers to tell a skip from chance
             for prev in reversed(self.cols[max(0, pos - 5) : pos]):
                 pbody = prev.body
-                if pbody["type"] != "single":
+                if pbody is None or pbody is body:
                     continue
-                filt = frame[prev.header].map(
-                    lambda v: normalise_text(str(v)) if isinstance(v, str) else None
-                )
-                options = {normalise_text(o[self.lang]): o[self.lang] for o in pbody["options"]}
-                share = {}
-                for k in options:
-                    rows = (filt == k).to_numpy()
-                    if rows.sum():
-                        share[k] = answered[rows].mean()
-                allowed = [k for k, v in share.items() if v >= 0.6]
-                refused = [k for k, v in share.items() if v <= 0.1]
-                if not allowed or not refused or len(allowed) + len(refused) < len(share):
+                cond = self.condition(prev, pbody, answered)
+                if cond is None:
                     continue
-                body["asked_if"] = {
-                    "item": pbody["id"],
-                    "in": [options[k] for k in options if k in allowed],
-                }
+                body["asked_if"] = cond
                 body["required"] = False
                 self.d.check(
                     f"items.{body['id']}",
-                    f"skip condition guessed: answered only when {pbody['id']!r} is one of these",
+                    f"skip condition guessed: answered only for these answers of {pbody['id']!r}",
                 )
                 break
+
+    def condition(self, prev: _Column, pbody: dict[str, Any], answered) -> dict[str, Any] | None:
+        """``asked_if`` on ``prev``: some of its labels, or a numeric threshold, or None."""
+        frame = self.data
+        if pbody["type"] == "numeric":
+            from ..clean.pipeline import parse_numbers
+
+            raw = frame[prev.header]
+            uniq = list(pd.unique(raw.dropna()))
+            vals, _, _ = parse_numbers([str(u) for u in uniq])
+            lookup = dict(zip(uniq, vals[: len(uniq)], strict=True))
+            x = raw.map(lambda v: lookup.get(v, np.nan)).to_numpy(dtype=float)
+            known = ~np.isnan(x)
+            yes, no = x[known & answered], x[known & ~answered]
+            if len(yes) < 3 or len(no) < 2 or no.max() >= yes.min():
+                return None
+            for step in (100, 50, 10, 5, 1):  # the roundest threshold between the two
+                cut = (no.max() // step + 1) * step
+                if cut <= yes.min():
+                    break
+            return {"item": pbody["id"], "min": float(min(cut, yes.min()))}
+        if pbody["type"] == "single":
+            labels = [o[self.lang] for o in pbody["options"]]
+        elif pbody["type"] == "scale":
+            sid = pbody.get("scale") or self.d.grids[pbody["grid"]]["scale"]
+            labels = [p[self.lang] for p in self.d.scales[sid]["points"]]
+        else:
+            return None
+        filt = frame[prev.header].map(
+            lambda v: normalise_text(str(v)) if isinstance(v, str) else None
+        )
+        options = {normalise_text(lab): lab for lab in labels}
+        share = {}
+        for k in options:
+            rows = (filt == k).to_numpy()
+            if rows.sum():
+                share[k] = answered[rows].mean()
+        allowed = [k for k, v in share.items() if v >= 0.6]
+        refused = [k for k, v in share.items() if v <= 0.1]
+        if not allowed or not refused or len(allowed) + len(refused) < len(share):
+            return None
+        return {"item": pbody["id"], "in": [options[k] for k in options if k in allowed]}
 
     def fieldwork(self) -> None:
         found = getattr(self, "submitted", None)
@@ -569,7 +561,7 @@ class _Builder:
             return
         iid, stamps = found
         values = pd.to_datetime(
-            self.data[self.cols[[c.body["id"] for c in self.cols].index(iid)].header],
+            self.data[next(c.header for c in self.cols if c.body and c.body["id"] == iid)],
             format=stamps.format,
             errors="coerce",
         ).dropna()
@@ -609,8 +601,9 @@ class _Builder:
             )
 
     def cleaning(self) -> None:
-        pii = [c.body["id"] for c in self.cols if c.body.get("pii") and c.body["type"] == "text"]
-        key = [c.body["id"] for c in self.cols if c.body.get("role") == "respondent_key"]
+        bodies = [c.body for c in self.cols if c.body is not None]
+        pii = [b["id"] for b in bodies if b.get("pii") and b["type"] == "text"]
+        key = [b["id"] for b in bodies if b.get("role") == "respondent_key"]
         rules: dict[str, dict[str, Any]] = {}
         named = [i for i in pii if i in key or re.match(r"(email|name|surname|company)(_\d+)?$", i)]
         if named:

@@ -133,7 +133,12 @@ CATALOGUE: tuple[CatalogueScale, ...] = (
             ("Soddisfatto", "Satisfied"),
             ("Molto soddisfatto", "Very satisfied"),
         ],
-        {0: ("Per nulla soddisfatto",), 1: ("Poco soddisfatto",), 3: ("Abbastanza soddisfatto",)},
+        {
+            0: ("Per nulla soddisfatto",),
+            1: ("Poco soddisfatto",),
+            2: ("Neutral", "Neutrale", "Neither satisfied or dissatisfied"),
+            3: ("Abbastanza soddisfatto",),
+        },
     ),
     _s(
         "satisfaction7",
@@ -370,7 +375,7 @@ def recognise_scale(
                 f"points never chosen in the export, taken from the {best.kind} scale: {unseen}"
             )
         others = [f[0].name for f in fits[1:] if score(f)[:2] == score(fits[0])[:2]]
-        if others:
+        if others and unseen:  # every point chosen: a longer scale would leave points unused
             reasons.append(f"the answers also fit {others}")
         return ScaleMatch(
             best.name, best.kind, best.polarity, tuple(points), na, len(hit), tuple(reasons), off

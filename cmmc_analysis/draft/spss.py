@@ -36,7 +36,7 @@ from typing import Any
 from ..errors import SurveyDataError
 from ..io.sav import _read, sav_column_id
 from . import columns as C
-from .export import detect_language
+from .reading import detect_language
 from .scales import is_not_an_answer, recognise_scale
 from .write import Draft, mark_segments
 

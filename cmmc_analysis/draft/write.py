@@ -52,11 +52,12 @@ class Draft:
     """A codebook being drafted: its sections as plain data, plus comments.
 
     ``notes`` and ``checks`` map an entry (``"items.<id>"``, ``"scales.<id>"``,
-    ``"grids.<id>"``, ``"fieldwork"``, ``"constructs.<id>"``, ``"cleaning"``) to the
+    ``"grids.<id>"``, ``"export"``, ``"fieldwork"``, ``"constructs.<id>"``, ``"cleaning"``) to the
     comment lines written above it; a check is written as ``# check: ...``.
     """
 
     survey: dict[str, Any]
+    export: dict[str, Any] = field(default_factory=dict)
     fieldwork: dict[str, Any] = field(default_factory=dict)
     scales: dict[str, dict[str, Any]] = field(default_factory=dict)
     grids: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -188,6 +189,9 @@ def write_yaml(draft: Draft) -> str:
         head.append("# NOT CONVERTED (add by hand if needed):")
         head += [f"#   - {comment_text(u)}" for u in draft.unconverted]
     lines = head + _comments(draft, "survey", 0) + ["survey:"] + _block(draft.survey, 2) + [""]
+    if draft.export:
+        lines += _comments(draft, "export", 0)
+        lines += ["export:"] + _block(draft.export, 2) + [""]
     if draft.fieldwork:
         lines += _comments(draft, "fieldwork", 0)
         lines += ["fieldwork:"] + _block(draft.fieldwork, 2) + [""]
