@@ -24,10 +24,10 @@ from pathlib import Path
 
 import pytest
 
+from cmmc_analysis import load_survey
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.draft import draft_from_export, write_yaml
 from cmmc_analysis.io.reader import normalise_text
-from cmmc_analysis.survey import load_survey
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
