@@ -93,6 +93,7 @@ class Scale:
     points: tuple[Label, ...]
     not_an_answer: tuple[Label, ...]
     source_language: str
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def k(self) -> int:
@@ -157,6 +158,10 @@ class Item:
     layout: str = "joined"
     format: str | None = None
     dayfirst: bool | None = None
+    #: the form's "Other:" option is the last of ``options`` (its code ``other`` by default)
+    other: bool = False
+    #: canonical label -> variants read as it (``aliases:``)
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def option_labels(self, lang: str | None = None, source_language: str = "it") -> list[str]:
         """The option labels of a single or multiple-choice item, in order."""
@@ -465,7 +470,13 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
     model = validate_codebook(doc, path=path)
     languages, source = languages_of(doc)
     scales = {
-        sid: Scale(sid, _labels(s.points), _labels(s.not_an_answer), source)
+        sid: Scale(
+            sid,
+            _labels(s.points),
+            _labels(s.not_an_answer),
+            source,
+            {k: tuple(v) for k, v in s.aliases.items()},
+        )
         for sid, s in model.scales.items()
     }
     items: dict[str, Item] = {}
@@ -479,7 +490,7 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
             text=_label(it.text),
             scale=scale,
             grid=it.grid,
-            options=_labels(it.options),
+            options=_labels(it.options) + _other_option(it, languages),
             not_an_answer=_labels(it.not_an_answer),
             ordered=it.ordered,
             segment=it.segment,
@@ -494,6 +505,8 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
             layout=it.layout,
             format=it.format,
             dayfirst=it.dayfirst,
+            other=it.other is not None,
+            aliases={k: tuple(v) for k, v in it.aliases.items()},
         )
     grids = {
         gid: Grid(gid, _label(g.text), g.scale, tuple(i for i in items if items[i].grid == gid))
@@ -548,6 +561,15 @@ def _condition(doc: Any) -> dict[str, Any]:
         cond["in"] = list(doc.in_)
     cond.update({k: getattr(doc, k) for k in ("min", "max") if getattr(doc, k) is not None})
     return cond
+
+
+def _other_option(item: Any, languages: Sequence[str]) -> tuple[Label, ...]:
+    """The "Other" option an item declares with ``other:`` (none when it does not)."""
+    if item.other is None:
+        return ()
+    if item.other.label is not None:
+        return (Label(dict(item.other.label.texts), item.other.code),)
+    return (Label({lang: "Other" for lang in languages}, item.other.code),)
 
 
 def _label(doc: LabelDoc) -> Label:

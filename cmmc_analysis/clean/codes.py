@@ -23,7 +23,16 @@ EXCLUSION_RULES = (
 #: The exclusion rules that need other rows (decided in a first pass over all rows).
 GLOBAL_RULES = EXCLUSION_RULES[:5]
 #: Value rules (logged in ``CleaningLog.changes`` and ``details``).
-VALUE_RULES = ("labels", "not_an_answer", "numbers", "timestamps", "skip_logic", "multi")
+VALUE_RULES = (
+    "labels",
+    "not_an_answer",
+    "numbers",
+    "timestamps",
+    "skip_logic",
+    "multi",
+    "aliases",
+    "other",
+)
 #: Reasons a value is missing in ``Survey.missing``.
 MISSING_REASONS = ("not_an_answer", "blank", "not_asked", "invalid")
 #: Actions recorded in ``CleaningLog.details`` (index 0: nothing to record).
@@ -37,6 +46,8 @@ ACTIONS = (
     "out_of_range",
     "removed",
     "flagged",
+    "aliased",
+    "other",
 )
 #: What ``details.raw_value`` shows for a personal value.
 REDACTED = "<redacted>"

@@ -88,6 +88,8 @@ def details(
         if p.rule != "numbers":
             own = np.where(act == A["not_an_answer"], RULE_CODES["not_an_answer"], own)
         rule = np.where(act == A["removed"], RULE_CODES["skip_logic"], own)
+        rule = np.where(act == A["aliased"], RULE_CODES["aliases"], rule)
+        rule = np.where(act == A["other"], RULE_CODES["other"], rule)
         if codebook.items[item_id].pii:
             raw = np.full(rows.size, REDACTED, dtype=object)
         else:

@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +37,8 @@ import pandas as pd
 
 from ..codebook import Codebook, Item
 from ..io.reader import normalise_text
-from .codes import _BLANK, _INVALID, _NAA, _NOT_ASKED, A
+from .codes import _BLANK, _INVALID, _NAA, _NOT_ASKED, REDACTED, A
+from .options import match_options, option_keys
 from .text import factorize, nonblank
 from .values import allowed_formats, parse_numbers, parse_timestamps
 
@@ -128,8 +130,12 @@ def parse_item(
     """One column parsed with its item's value rule (see ``docs/cleaning.md``)."""
     if item.type in ("scale", "single"):
         labels, nas = labels_of(item, codebook)
+        aliases = codebook.scales[item.scale].aliases if item.scale else item.aliases
         codes, raw_lut, uniq = label_codes(col, labels, nas)
-        code, reason, action = label_lut(uniq, labels, nas)
+        code, reason, action = label_lut(
+            uniq, labels, nas, aliases=aliases, other=item.other, sep=item.separator
+        )
+        raw_lut[: len(uniq)][action[: len(uniq)] == A["other"]] = REDACTED
         filled = np.array([bool(u.strip()) for u in uniq] + [False], dtype=bool)
         return Parsed(
             "cat", code[codes], reason[codes], action[codes], "labels", raw_lut, codes,
@@ -188,11 +194,38 @@ def label_codes(col: pd.Series, labels: list[str], nas: list[str]) -> tuple[np.n
     return codes, np.array([*uniq, None], dtype=object), uniq
 
 
-def label_lut(uniq: list[str], labels: list[str], nas: list[str]) -> tuple[np.ndarray, ...]:
-    """Look-up arrays (code, reason, action) over the distinct texts, last slot for missing."""
+def label_lut(
+    uniq: list[str],
+    labels: list[str],
+    nas: list[str],
+    *,
+    aliases: Mapping[str, Sequence[str]] | None = None,
+    other: bool = False,
+    sep: str = ", ",
+) -> tuple[np.ndarray, ...]:
+    """Look-up arrays (code, reason, action) over the distinct texts, last slot for missing.
+
+    A text is, in order: a label (exactly, or after normalisation: ``normalised``), a
+    not-an-answer label, a variant of a label listed in ``aliases`` (``aliased``), or,
+    when the item has ``other`` (its last label), the respondent's own "Other" text
+    (``other``); else ``rejected``.
+
+    >>> from cmmc_analysis.clean.codes import ACTIONS
+    >>> code, reason, action = label_lut(
+    ...     ["Man", "male ", "F", "my own words", "Other"], ["Man", "Woman", "Other"], [],
+    ...     aliases={"Man": ["M", "male"], "Woman": ["F"]}, other=True)
+    >>> code.tolist(), [ACTIONS[a] for a in action]
+    ([0, 0, 1, 2, 2, -1], ['', 'aliased', 'aliased', 'other', '', ''])
+    """
     exact = {lab: i for i, lab in enumerate(labels)}
     canon = {normalise_text(lab): i for i, lab in enumerate(labels)}
     na_keys = {normalise_text(lab) for lab in nas}
+    alias = {
+        normalise_text(v): labels.index(lab)
+        for lab, variants in (aliases or {}).items()
+        if lab in labels
+        for v in variants
+    }
     m = len(uniq)
     code = np.full(m + 1, -1, dtype=np.int16)
     reason = np.full(m + 1, _BLANK, dtype=np.int8)
@@ -208,48 +241,54 @@ def label_lut(uniq: list[str], labels: list[str], nas: list[str]) -> tuple[np.nd
             code[j], reason[j], action[j] = canon[key], -1, A["normalised"]
         elif key in na_keys:
             reason[j], action[j] = _NAA, A["not_an_answer"]
+        elif key in alias:
+            code[j], reason[j], action[j] = alias[key], -1, A["aliased"]
+        elif other:
+            code[j], reason[j], action[j] = len(labels) - 1, -1, A["other"]
         else:
             reason[j], action[j] = _INVALID, A["rejected"]
     return code, reason, action
 
 
 def _parse_multi(codes, uniques, item: Item, codebook: Codebook, present) -> Parsed:
-    """Split each distinct answer on the separator; match each part like a label."""
+    """Find the options in each distinct answer as whole runs of parts, longest first
+    (:func:`cmmc_analysis.clean.options.match_options`); the parts left over are a
+    not-an-answer label, the respondent's "Other" text (when the item has ``other``,
+    logged ``other``, text redacted in the log) or are rejected (logged with the row)."""
     uniq = [str(u) for u in uniques]
-    labels = item.option_labels(None, codebook.source_language)
-    canon = {normalise_text(lab): i for i, lab in enumerate(labels)}
-    na_keys = {normalise_text(lab.text(codebook.source_language)) for lab in item.not_an_answer}
-    sep = item.separator.strip() or item.separator
+    src = codebook.source_language
+    labels = item.option_labels(None, src)
+    keys = option_keys(labels, item.separator)
+    na_keys = {normalise_text(lab.text(src)) for lab in item.not_an_answer}
+    other = len(labels) - 1 if item.other else None
     m = len(uniq)
     chosen = np.zeros((m + 1, len(labels)), dtype=bool)
     reason = np.full(m + 1, _BLANK, dtype=np.int8)
     action = np.zeros(m + 1, dtype=np.int8)
     shown = np.array([*uniq, None], dtype=object)
     for j, value in enumerate(uniq):
-        whole = normalise_text(value)
         if not value.strip():
             continue
-        parts = [whole] if whole in canon else [normalise_text(p) for p in value.split(sep)]
-        parts = [p for p in parts if p]
-        unknown = [p for p in parts if p not in canon and p not in na_keys]
-        for p in parts:
-            if p in canon:
-                chosen[j, canon[p]] = True
+        found, rest = match_options(value, keys, item.separator)
+        naa = [r for r in rest if normalise_text(r) in na_keys]
+        unknown = [r for r in rest if normalise_text(r) not in na_keys]
+        chosen[j, found] = True
+        if unknown and other is not None:
+            chosen[j, other] = True
         if chosen[j].any():
             reason[j] = -1
-        elif any(p in na_keys for p in parts):
+        elif naa:
             reason[j] = _NAA
         else:
             reason[j] = _INVALID
-        if unknown:
+        if unknown and other is not None:
+            action[j], shown[j] = A["other"], REDACTED
+        elif unknown:
             action[j] = A["rejected"]
-            raw_parts = [p.strip() for p in value.split(sep)]
-            shown[j] = sep.join(r for r in raw_parts if normalise_text(r) in unknown)
+            shown[j] = item.separator.join(unknown)
         elif reason[j] == _NAA:
             action[j] = A["not_an_answer"]
-        elif sep.join(labels[canon[p]] for p in parts if p in canon) != sep.join(
-            x.strip() for x in value.split(sep)
-        ):
+        elif any(labels[i] not in value for i in found):
             action[j] = A["normalised"]
     return Parsed(
         "multi", chosen[codes], reason[codes], action[codes], "multi", shown, codes, present, labels

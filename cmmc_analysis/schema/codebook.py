@@ -54,6 +54,7 @@ __all__ = [
     "AskedIfDoc",
     "ExportDoc",
     "ItemDoc",
+    "OtherDoc",
     "ConstructDoc",
     "CodebookDoc",
     "validate_codebook",
@@ -189,6 +190,63 @@ def _repeats(labels: Sequence[LabelDoc], source: str) -> str | None:
     return f"option code {dupes[0]!r} is listed twice" if dupes else None
 
 
+def _aliases(value: Any) -> Any:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise problem(f"expected a mapping label -> list of variants, found {shown(value)}")
+    out = {}
+    for label, variants in value.items():
+        if isinstance(variants, str):
+            variants = [variants]
+        if not isinstance(variants, list) or not all(
+            isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip()
+            for v in variants
+        ):
+            raise problem(f"expected a list of texts, found {shown(variants)}", str(label))
+        out[str(label)] = [str(v) for v in variants]
+    return out
+
+
+Aliases = Annotated[dict[str, list[str]], BeforeValidator(_aliases)]
+
+
+def _alias_problem(aliases: Mapping[str, list[str]], labels: Sequence[str]) -> str | None:
+    """Aliases naming no label, or one variant given to two labels (None when fine)."""
+    from ..io.reader import normalise_text
+
+    owner: dict[str, str] = {normalise_text(lab): lab for lab in labels}
+    for label, variants in aliases.items():
+        if label not in labels:
+            return f"aliases: {label!r} is not a label; labels: {list(labels)}"
+        for v in variants:
+            key = normalise_text(v)
+            if owner.get(key, label) != label:
+                return f"aliases: {v!r} would mean both {owner[key]!r} and {label!r}"
+            owner[key] = label
+    return None
+
+
+class OtherDoc(Strict):
+    """``other:`` on a single or multiple-choice item: the form's "Other:" option.
+
+    ``other: true`` is ``other: {}``; the respondent's own text counts as this option.
+    """
+
+    label: LabelDoc | None = Field(None, description='the option\'s label (default "Other")')
+    code: Annotated[str, expect("a code (a short text)")] = Field(
+        "other", description="multi: its column is `item__<code>`"
+    )
+
+
+def _other(value: Any) -> Any:
+    if value is True:
+        return {}
+    if value is False:
+        return None
+    return value
+
+
 class SurveyDoc(Strict):
     """``survey:``: who and what. Other keys (``organisation``, ...) are documentation."""
 
@@ -250,12 +308,19 @@ class ScaleDoc(Strict):
         description=f"ordered low -> high, coded 1..k (2 to {MAX_SCALE_POINTS} points)"
     )
     not_an_answer: Labels = Field([], description='labels that mean "no answer" (-> missing)')
+    aliases: Aliases = Field(
+        {}, description="point label -> variants read as it (case- and space-insensitive)"
+    )
 
     @model_validator(mode="after")
     def _no_repeats(self, info: ValidationInfo) -> ScaleDoc:
-        repeated = _repeats(self.points + self.not_an_answer, context(info, "source", ""))
+        source = context(info, "source", "")
+        repeated = _repeats(self.points + self.not_an_answer, source)
         if repeated:
             raise problem(repeated)
+        wrong = _alias_problem(self.aliases, [p.text(source) for p in self.points])
+        if wrong:
+            raise problem(wrong, "aliases")
         return self
 
 
@@ -332,11 +397,21 @@ class ItemDoc(Strict):
         description='multi: "joined" (one column) or "columns" (one column per option, the '
         'cell holding the option text, "1", "Selected", "Y" or nothing)',
     )
-    format: Annotated[str, Field(min_length=2), expect("a strftime format")] | None = Field(
-        None, description='datetime: the export\'s format, e.g. "%m/%d/%y %H:%M"'
+    format: (
+        Annotated[str, Field(min_length=2), expect("a strftime format, or year or id")] | None
+    ) = Field(
+        None,
+        description='datetime: the export\'s format, e.g. "%m/%d/%y %H:%M"; '
+        "numeric: `year` or `id`, shown without thousands separators",
     )
     dayfirst: Flag | None = Field(
         None, description="datetime: false = month first (US), true = day first"
+    )
+    other: Annotated[OtherDoc | None, BeforeValidator(_other)] = Field(
+        None, description='single / multi: `true` or `{label: ...}`: the form\'s "Other:" option'
+    )
+    aliases: Aliases = Field(
+        {}, description="single: label -> variants read as it (case- and space-insensitive)"
     )
     unknown: Any = Field(None, description="reserved (ignored)")
 
@@ -361,10 +436,21 @@ class ItemDoc(Strict):
             raise problem(f"min {self.min:g} is above max {self.max:g}")
         if self.layout != "joined" and self.type != "multi":
             raise problem(f"only multi items take a layout (this one is {self.type!r})", "layout")
-        for key in ("format", "dayfirst"):
-            if getattr(self, key) is not None and self.type != "datetime":
-                raise problem(f"only datetime items take {key!r} (this one is {self.type!r})", key)
-        if self.format is not None and "%" not in self.format:
+        if self.dayfirst is not None and self.type != "datetime":
+            raise problem(
+                f"only datetime items take 'dayfirst' (this one is {self.type!r})", "dayfirst"
+            )
+        if self.format is not None and self.type == "numeric":
+            if self.format not in ("year", "id"):
+                raise problem(
+                    f"expected year or id for a numeric item, found {self.format!r}", "format"
+                )
+        elif self.format is not None and self.type != "datetime":
+            raise problem(
+                f"only datetime and numeric items take 'format' (this one is {self.type!r})",
+                "format",
+            )
+        elif self.format is not None and "%" not in self.format:
             raise problem(
                 f"expected a strftime format such as %m/%d/%y %H:%M, found {self.format!r}",
                 "format",
@@ -373,6 +459,24 @@ class ItemDoc(Strict):
             raise problem(f"role {self.role!r} needs a datetime item, not {self.type!r}", "role")
         if self.role in ("duration", "weight") and self.type != "numeric":
             raise problem(f"role {self.role!r} needs a numeric item, not {self.type!r}", "role")
+        if self.other is not None and self.type not in ("single", "multi"):
+            raise problem(f"only single and multi items take `other` (this is {self.type!r})")
+        if self.aliases and self.type != "single":
+            raise problem(
+                f"only single items take `aliases` (this is {self.type!r}; scales: on the scale)"
+            )
+        source = context(info, "source", "")
+        labels = [o.text(source) for o in self.options]
+        if self.other is not None:
+            label = self.other.label.text(source) if self.other.label else "Other"
+            if label in labels:
+                raise problem(f"other: label {label!r} is already an option", "other")
+            if self.other.code in [o.code for o in self.options]:
+                raise problem(f"other: code {self.other.code!r} is already an option's", "other")
+            labels.append(label)
+        wrong = _alias_problem(self.aliases, labels)
+        if wrong:
+            raise problem(wrong, "aliases")
         return self
 
 
