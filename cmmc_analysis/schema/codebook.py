@@ -212,8 +212,11 @@ Aliases = Annotated[dict[str, list[str]], BeforeValidator(_aliases)]
 
 
 def _alias_problem(aliases: Mapping[str, list[str]], labels: Sequence[str]) -> str | None:
-    """Aliases naming no label, or one variant given to two labels (None when fine)."""
-    from ..io.reader import normalise_text
+    """Aliases naming no label, or one variant given to two labels (None when fine;
+    compared case- and space-insensitively, as cleaning reads them)."""
+
+    def normalise_text(text: str) -> str:
+        return " ".join(text.casefold().split())
 
     owner: dict[str, str] = {normalise_text(lab): lab for lab in labels}
     for label, variants in aliases.items():
