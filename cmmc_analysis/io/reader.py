@@ -33,6 +33,7 @@ Examples
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import difflib
 import hashlib
@@ -52,6 +53,8 @@ import pandas as pd
 from ..codebook import Codebook, load_codebook
 from ..errors import ExportError
 from .layout import blank_not_asked, combine_header_rows, header_aliases, join_option_columns
+from .text import count_records, normalise_line_ends, open_regular, split_mixed_encoding
+from .xlsx import read_xlsx
 
 __all__ = ["RawExport", "read_export", "normalise_text", "map_headers"]
 
@@ -207,10 +210,7 @@ def read_export(
         raise ExportError(
             f"parameter delimiter={delimiter!r}; expected a single character", path=path
         )
-    try:
-        raw_bytes = path.read_bytes()
-    except OSError as err:
-        raise ExportError(f"cannot read the export: {err.strerror}", path=path) from err
+    raw_bytes = open_regular(path)
     read_at = datetime.now(UTC).isoformat(timespec="seconds")
     with ThreadPoolExecutor(2) as pool:  # hashlib releases the GIL: hash while parsing
         sha256 = pool.submit(lambda: hashlib.sha256(raw_bytes).hexdigest())
@@ -241,6 +241,9 @@ def _read_export(
     from .sav import is_sav, read_sav
 
     sav = is_sav(path, raw_bytes)
+    notes: list[str] = []
+    if not (is_xlsx or sav):
+        raw_bytes, notes = _prepare_text(raw_bytes, encoding)
     fast = (
         None if is_xlsx or sav else _read_csv_fast(raw_bytes, path, codebook, encoding, delimiter)
     )
@@ -251,7 +254,7 @@ def _read_export(
         used_encoding, used_delim = "sav", None
         header_map, extras = map_headers(headers, codebook, path=path, warnings=warnings)
     elif is_xlsx:
-        headers, frame = _read_xlsx(raw_bytes, path, _header_rows(codebook))
+        headers, frame = read_xlsx(raw_bytes, path, header_rows=_header_rows(codebook))
         used_encoding, used_delim = "xlsx", None
         header_map, extras = map_headers(headers, codebook, path=path, warnings=warnings)
     else:
@@ -276,12 +279,24 @@ def _read_export(
             text_columns,
             _header_rows(codebook),
         )
+    if not (is_xlsx or sav):
+        _check_record_count(
+            raw_bytes, len(frame), used_encoding, used_delim, path, _header_rows(codebook)
+        )
+    if notes and notes[0].startswith("mixed encodings"):
+        used_encoding = "utf-8 and cp1252 (per line)"
+    warnings[:0] = notes
     if len(frame) == 0:
         raise ExportError(
             "the file has a header row but no records; expected at least one record", path=path
         )
     first = 1 + (_header_rows(codebook) if not sav else 1)  # the row of the first record
-    columns = {"source_row": pd.Series(np.arange(first, len(frame) + first), index=frame.index)}
+    frame, source_row = _drop_repeated_headers(frame, headers, warnings, first)
+    if len(frame) == 0:
+        raise ExportError(
+            "every record repeats the header row; expected at least one record", path=path
+        )
+    columns = {"source_row": pd.Series(source_row, index=frame.index)}
     position = {h: i for i, h in enumerate(headers)}
     options = _option_columns(headers, codebook)
     for item_id in codebook.items:
@@ -320,6 +335,81 @@ def _read_export(
 
 
 # --- decoding and parsing -------------------------------------------------------------
+
+
+def _prepare_text(raw_bytes: bytes, encoding: str | None) -> tuple[bytes, list[str]]:
+    """Line ends made LF and mixed encodings split (see :mod:`cmmc_analysis.io.text`)."""
+    notes: list[str] = []
+    if encoding is None and b"\x00" not in raw_bytes[:8192]:
+        raw_bytes, notes = split_mixed_encoding(raw_bytes)
+    if encoding is None or _ascii_compatible(encoding):
+        raw_bytes, more = normalise_line_ends(raw_bytes)
+        notes += more
+    return raw_bytes, notes
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether the byte-level passes apply (UTF-8 or Windows-1252; unknown names: no)."""
+    try:
+        return codecs.lookup(encoding).name in ("utf-8", "utf-8-sig", "cp1252")
+    except LookupError:
+        return False
+
+
+def _check_record_count(
+    raw_bytes: bytes, n_read: int, encoding: str, delimiter: str, path: Path, header_rows: int = 1
+) -> None:
+    """Refuse a file whose records the parser did not all return (counted apart from it).
+
+    The records are the line ends outside quoted fields (plus a last line without
+    one), less the header; where quotes make that count uncertain (a quote inside an
+    unquoted field), :mod:`csv` counts them again. A difference is an error, never a
+    silent loss.
+    """
+    if not _ascii_compatible(encoding):
+        return
+    counted = count_records(raw_bytes) - header_rows
+    if counted == n_read:
+        return
+    text = raw_bytes.decode(encoding, errors="replace")
+    with contextlib.suppress(csv.Error):
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        counted = sum(1 for _ in records) - header_rows
+    if counted != n_read:
+        raise ExportError(
+            f"the parser read {n_read} records but the file holds {counted}; expected every "
+            "record read (check the quotes and line ends of the file)",
+            path=path,
+        )
+
+
+def _drop_repeated_headers(
+    frame: pd.DataFrame, headers: list[str], warnings: list[str], first: int = 2
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Remove records that repeat the header row (an export pasted after another).
+
+    ``first`` is the row of the first record (after one or more header rows).
+    """
+    source_row = np.arange(first, len(frame) + first)
+    keys = [(c, h.strip()) for c, h in enumerate(headers) if h.strip()]
+    if not keys:
+        return frame, source_row
+    first, value = keys[0]
+    same = frame[first].fillna("").str.strip() == value
+    if not same.any():
+        return frame, source_row
+    for c, h in keys[1:]:
+        same &= frame[c].fillna("").str.strip() == h
+    if not same.any():
+        return frame, source_row
+    rows = source_row[same.to_numpy()]
+    shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
+    warnings.append(
+        f"row{'s' if len(rows) > 1 else ''} {shown} repeat{'' if len(rows) > 1 else 's'} the "
+        "header row; removed (not a record, not analysed)"
+    )
+    keep = ~same.to_numpy()
+    return frame[keep], source_row[keep]
 
 
 def _decode(raw_bytes: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
@@ -659,52 +749,8 @@ def _read_csv(
     return frame.astype("str")
 
 
-def _read_xlsx(
-    raw_bytes: bytes, path: Path, header_rows: int = 1
-) -> tuple[list[str], pd.DataFrame]:
-    """The first sheet of a workbook, every value as a string (``header_rows`` combined)."""
-    import openpyxl
-
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(raw_bytes), read_only=True, data_only=True)
-    except Exception as err:  # openpyxl raises many kinds on a broken file
-        raise ExportError(
-            f"cannot open the workbook ({type(err).__name__}); expected an XLSX file", path=path
-        ) from err
-    try:
-        rows = list(book.worksheets[0].iter_rows(values_only=True))
-    finally:
-        book.close()
-    while rows and all(v is None or str(v).strip() == "" for v in rows[-1]):
-        rows.pop()
-    if not rows:
-        raise ExportError("the first sheet is empty; expected a header row and records", path=path)
-    width = max(len(r) for r in rows)
-    header = combine_header_rows(
-        [[_cell_text(v) or "" for v in r] + [""] * (width - len(r)) for r in rows[:header_rows]]
-    )
-    while header and header[-1] == "":
-        header.pop()
-        width -= 1
-    body = [
-        [_cell_text(v) for v in r[:width]] + [None] * (width - len(r)) for r in rows[header_rows:]
-    ]
-    frame = pd.DataFrame(body, columns=list(range(width)), dtype="str")
-    return header, frame
-
-
-def _cell_text(value: object) -> str | None:
-    """A workbook cell as the text a CSV export would hold."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    text = str(value)
-    return text if text != "" else None
+#: The name the codebook draft uses (draft/export.py).
+_read_xlsx = read_xlsx
 
 
 _COMMA_NUMBER = r"^\s*[-+]?\d+,\d+\s*%?\s*$"
