@@ -130,7 +130,10 @@ class Banner:
     def to_excel(self, path: str | Path, *, lang: str | None = None) -> Path:
         """Write the styled banner to an .xlsx file (openpyxl); return the path."""
         path = Path(path)
-        self.to_styler(lang=lang).to_excel(path, engine="openpyxl", sheet_name="banner")
+        from .display.banner import format_banner
+
+        styler = format_banner(self, lang=lang or self.codebook.source_language, spreadsheet=True)
+        styler.to_excel(path, engine="openpyxl", sheet_name="banner")
         return path
 
     def _repr_html_(self) -> str:

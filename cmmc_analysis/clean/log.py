@@ -7,6 +7,7 @@ concatenate. See ``docs/cleaning.md`` for the columns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,8 +74,16 @@ def details(
     source_row: np.ndarray,
     ids,
     codebook: Codebook,
+    *,
+    personal: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> pd.DataFrame:
-    """One row per changed, rejected or flagged value, sorted by source row then column."""
+    """One row per changed, rejected or flagged value, sorted by source row then column.
+
+    Values of personal fields show as ``"<redacted>"``, and so do the values of other
+    fields for which ``personal`` (a mask over an array of values, e.g.
+    :func:`cmmc_analysis.privacy.scrub.personal_test`) is True: a name, an email or a
+    phone number typed where an answer belongs.
+    """
     columns = [c for c in codebook.items if c in parsed]
     col_names = [*columns, ""]
     pieces: list[tuple[np.ndarray, ...]] = []
@@ -94,6 +103,8 @@ def details(
             raw = np.full(rows.size, REDACTED, dtype=object)
         else:
             raw = p.raw_values(rows)
+            if personal is not None:
+                raw = np.where(personal(raw), REDACTED, raw)
         pieces.append((rows, np.full(rows.size, ci), rule, act, raw))
     for rule_name, hit in flagged:
         rows = np.flatnonzero(hit)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import SurveyDataError
+from ..io.cells import neutralise_formulas
 from ..survey import Survey
 
 __all__ = ["describe", "write_survey"]
@@ -70,10 +71,10 @@ def write_survey(
             return lambda path: write_survey_sav(frame, path, survey.codebook)
         if format == "parquet":
             return lambda path: frame.to_parquet(path, index=False)
-        return lambda path: frame.to_csv(path, index=False)
+        return lambda path: neutralise_formulas(frame).to_csv(path, index=False)
 
     def log_writer(name: str) -> Callable[[Path], object]:
-        return lambda path: getattr(survey.log, name).to_csv(path, index=False)
+        return lambda path: neutralise_formulas(getattr(survey.log, name)).to_csv(path, index=False)
 
     writers = {
         f"clean.{format}": table_writer(survey.data),

@@ -20,6 +20,7 @@ import pandas as pd
 
 from ..codebook import Codebook
 from ..privacy.pseudonym import respondent_id_array, unique_ids
+from ..privacy.scrub import personal_test
 from ..survey import Survey
 from . import log as _log
 from .codes import EXCLUSION_RULES, MISSING_REASONS
@@ -108,7 +109,9 @@ def clean_partition(df: pd.DataFrame, job: Job, decision: Decision, parsed=None)
     data, missing = _table(parsed, codebook, keep, source_row, ids, flags)
     return PartitionResult(
         rule=rule,
-        details=_log.details(parsed, flagged, source_row, ids, codebook),
+        details=_log.details(
+            parsed, flagged, source_row, ids, codebook, personal=personal_test(df, codebook)
+        ),
         excluded=_log.excluded(rule, reason, source_row, ids),
         data=data,
         missing=missing,

@@ -111,6 +111,9 @@ def parse_numbers(
     >>> [ACTIONS[a] for a in action]  # doctest: +NORMALIZE_WHITESPACE
     ['', 'converted', 'converted', 'approximate', 'converted', 'not_an_answer',
      'out_of_range', 'rejected', '']
+    >>> vals, reason, action = parse_numbers(["1" * 400, "1e999", "-inf"])
+    >>> vals.tolist()[:3], [ACTIONS[a] for a in action][:3]
+    ([nan, nan, nan], ['rejected', 'rejected', 'rejected'])
     """
     text = pd.Series(uniques, dtype="str")
     arrow = arrow_strings(text)
@@ -135,6 +138,9 @@ def parse_numbers(
             if isinstance(raw, str):
                 values[j], reason[j], action[j] = _parse_number(raw, decimal, unit, lo, hi, nas)
     answered = reason[:m] < 0
+    huge = answered & ~np.isfinite(values[:m])  # "1e400", a 400-digit number: not a number
+    values[:m][huge], reason[:m][huge], action[:m][huge] = np.nan, _INVALID, A["rejected"]
+    answered &= ~huge
     out = answered & (
         (values[:m] < (lo if lo is not None else -np.inf))
         | (values[:m] > (hi if hi is not None else np.inf))

@@ -32,12 +32,14 @@ Examples
 
 from __future__ import annotations
 
+import html
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from ..io.cells import neutralise_formulas
 from .i18n import check_lang, t
 from .numbers import fmt_int, fmt_number, fmt_share
 from .tables import item_label
@@ -54,7 +56,7 @@ SUPPRESSED_MARK = "–"
 _TOTAL = "Total"  # the id of the total column (cmmc_analysis.banner.TOTAL)
 
 
-def format_banner(b: Banner, *, lang: str) -> Styler:
+def format_banner(b: Banner, *, lang: str, spreadsheet: bool = False) -> Styler:
     """The banner as a pandas Styler, readable without explanation, in ``lang``.
 
     Parameters
@@ -63,6 +65,10 @@ def format_banner(b: Banner, *, lang: str) -> Styler:
         A :class:`~cmmc_analysis.banner.Banner`.
     lang
         ``"it"`` or ``"en"``.
+    spreadsheet
+        For :meth:`~cmmc_analysis.banner.Banner.to_excel`: texts are kept from starting
+        a formula (:func:`cmmc_analysis.io.cells.neutralise_formulas`) instead of being
+        HTML-escaped (the default: codebook texts never become markup).
 
     Returns
     -------
@@ -71,8 +77,13 @@ def format_banner(b: Banner, *, lang: str) -> Styler:
     """
     check_lang(lang)
     display = _display_frame(b, lang)
+    if spreadsheet:
+        display = neutralise_formulas(display)
+        styler = display.style.set_caption(_caption(b, lang))
+    else:
+        styler = display.style.format(escape="html").set_caption(html.escape(_caption(b, lang)))
+        styler = styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
     low_cols = [c for c in display.columns if c[1].endswith(LOW_BASE_MARK)]
-    styler = display.style.set_caption(_caption(b, lang))
     styler = styler.set_table_styles(
         [
             {"selector": "caption", "props": "caption-side: bottom; text-align: left;"},

@@ -21,11 +21,20 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..errors import SurveyDataError
 
-__all__ = ["MIN_VALUE_LEN", "scrub_text", "free_text_table", "render_free_text"]
+__all__ = [
+    "MIN_VALUE_LEN",
+    "scrub_text",
+    "free_text_table",
+    "render_free_text",
+    "looks_personal",
+    "contact_names",
+    "personal_test",
+]
 
 #: Personal values shorter than this (after stripping spaces) are not searched for:
 #: a name such as "Bo" or a company "3M" would match ordinary text everywhere.
@@ -228,15 +237,108 @@ def scrub_text(texts: pd.Series, *, names: Iterable[str] = ()) -> pd.Series:
     return out
 
 
-def _contact_names(raw: Any, codebook: Any) -> list[str]:
-    """Names to scrub: the values of the contact fields and their longer words."""
+_NAME_WORD = re.compile(
+    r"[A-ZÀ-ÖØ-Þ](?:[a-zß-öø-ÿ]+|[A-ZÀ-ÖØ-Þ]+)(?:['’-][A-ZÀ-ÖØ-Þa-zß-öø-ÿ]+)*\.?"
+)
+
+
+def _codebook_words(codebook: Any) -> set[str]:
+    """Every word of the codebook's texts, folded (a word of a label is not a name)."""
+    return {w for text in _codebook_texts(codebook) for w in re.findall(r"\w+", text)}
+
+
+def looks_personal(
+    values: Sequence[Any], *, names: Iterable[str] = (), vocabulary: Iterable[str] = ()
+) -> np.ndarray:
+    """Which values look like personal data: an email, a phone number or a name.
+
+    A value looks personal when it holds an email or a phone number (the patterns of
+    :func:`scrub_text`), one of ``names`` (whole words, any case), or reads like a
+    person's name: two to four capitalised words ("Mario Rossi", "ROSSI Mario",
+    "Anna-Maria De Luca") none of which is a word of ``vocabulary`` (the codebook's
+    texts). Used to redact rejected values in the cleaning log, so it errs towards
+    redacting.
+
+    Parameters
+    ----------
+    values
+        Strings (anything else is not personal).
+    names
+        Known personal names (for example :func:`contact_names` of the export).
+    vocabulary
+        Words that are not names (casefolded, accents stripped).
+
+    Returns
+    -------
+    numpy.ndarray of bool, one per value.
+
+    Examples
+    --------
+    >>> looks_personal(["Mario Rossi", "Molto d'acordo", "mario@x.it", "+39 333 1234567",
+    ...                 "Effetto Moderatto", "rossi", None], names=["Rossi"],
+    ...                vocabulary={"effetto"}).tolist()
+    [True, False, True, True, False, True, False]
+    """
+    pattern = _names_regex(names)
+    names_re = re.compile(pattern, re.IGNORECASE) if pattern else None
+    vocab = {_fold(w) for w in vocabulary}
+    out = np.zeros(len(values), dtype=bool)
+    for i, value in enumerate(values):
+        if not isinstance(value, str) or not value.strip():
+            continue
+        if _EMAIL.search(value) or (names_re is not None and names_re.search(value)):
+            out[i] = True
+            continue
+        phones = (m.group("phone") for m in _PHONE_OR_DATE.finditer(value))
+        if any(p is not None and _is_phone(p) for p in phones):
+            out[i] = True
+            continue
+        words = value.split()
+        out[i] = (
+            2 <= len(words) <= 4
+            and all(_NAME_WORD.fullmatch(w) for w in words)
+            and not any(_fold(x) in vocab for w in words for x in re.findall(r"\w+", w))
+        )
+    return out
+
+
+def personal_test(data: pd.DataFrame, codebook: Any):
+    """``test(values) -> mask``: which logged values look personal (:func:`looks_personal`).
+
+    The names are the contact values of ``data`` (a raw export's table or a partition
+    of it); the vocabulary is the codebook's words. Each distinct value is tested once.
+    """
+    names = contact_names(data, codebook)
+    vocabulary = _codebook_words(codebook)
+
+    def test(values: np.ndarray) -> np.ndarray:
+        values = np.asarray(values, dtype=object)
+        if values.size == 0:
+            return np.zeros(0, dtype=bool)
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        mask = looks_personal(list(uniques), names=names, vocabulary=vocabulary)
+        return np.where(codes >= 0, mask[np.maximum(codes, 0)], False)
+
+    return test
+
+
+def contact_names(data: pd.DataFrame, codebook: Any) -> list[str]:
+    """Names to scrub: the values of the contact fields (not the key) and their longer words.
+
+    Parameters
+    ----------
+    data
+        The raw export's table (``RawExport.data``).
+    codebook
+        Its codebook.
+    """
     key = codebook.role("respondent_key")
     common = set(COMMON_WORDS) | _codebook_texts(codebook)
     names: list[str] = []
     for field_id in _contact_fields(codebook):
-        if field_id == key or field_id not in raw.data:
+        if field_id == key or field_id not in data:
             continue
-        values = _meaningful(raw.data[field_id], common)
+        values = _meaningful(data[field_id], common)
         words = values.str.split().explode().dropna().str.strip(".,;:()'\"")
         words = words[(words.str.len() >= MIN_VALUE_LEN) & ~words.str.casefold().isin(common)]
         names += [*values.tolist(), *words.drop_duplicates().tolist()]
@@ -299,7 +401,7 @@ def free_text_table(
         texts = texts[raw.data["source_row"].isin(list(source_rows))]
     texts = texts.dropna().astype("str").str.strip()
     texts = texts[texts != ""]
-    scrubbed = scrub_text(texts, names=_contact_names(raw, codebook))
+    scrubbed = scrub_text(texts, names=contact_names(raw.data, codebook))
     scrubbed = scrubbed.sort_values(ignore_index=True)
     return pd.DataFrame({"item": item, "text": scrubbed}, columns=["item", "text"])
 
