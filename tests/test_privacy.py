@@ -186,13 +186,25 @@ def test_scan_reads_a_folder_and_reports_each_file_and_field(tmp_path):
     _page(tmp_path, "<p>Anna Bianchi</p>", "02-effects.html")
     (tmp_path / "figures").mkdir()
     (tmp_path / "figures" / "fig.svg").write_text("<svg><text>ACME Servizi</text></svg>")
-    (tmp_path / "figures" / "fig.png").write_bytes(b"\x89PNG Anna Bianchi")  # not scanned
+    png = b"\x89PNG\r\n\x1a\n"  # a PNG's text chunks are read, its pixels are not
+    (tmp_path / "figures" / "fig.png").write_bytes(png + _png_chunk(b"IDAT", b"Anna Bianchi"))
+    (tmp_path / "figures" / "meta.png").write_bytes(
+        png + _png_chunk(b"tEXt", b"Title\0Anna Bianchi")
+    )
     pii = {"name": ["Anna Bianchi"], "company": ["ACME Servizi"]}
     leaks = scan_for_leaks(tmp_path, pii)
     assert [(x.file.name, x.field, x.count) for x in leaks] == [
         ("02-effects.html", "name", 1),
         ("fig.svg", "company", 1),
+        ("meta.png", "name", 1),
     ]
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    import struct
+    import zlib
+
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
 def test_a_leak_names_file_and_field_never_the_value(tmp_path, sim_raw):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..codebook import Codebook
 from ..privacy.pseudonym import respondent_id_array, unique_ids
-from ..privacy.scrub import personal_test
+from ..privacy.scrub import personal_test, shown_file_name
 from ..survey import Survey
 from . import log as _log
 from .codes import EXCLUSION_RULES, MISSING_REASONS
@@ -176,9 +176,12 @@ def assemble(
     return Survey(data=data, missing=missing, codebook=codebook, log=log, source=source)
 
 
-def _source(raw: Any, settings: Settings, salt_note: str, n: int) -> dict[str, Any]:
+def _source(
+    raw: Any, settings: Settings, salt_note: str, n: int, codebook: Codebook | None = None
+) -> dict[str, Any]:
+    data = getattr(raw, "data", None)  # a file named after a respondent is not shown
     return {
-        "file": raw.path.name,
+        "file": shown_file_name(raw.path.name, data, codebook, raw.sha256),
         "sha256": raw.sha256,
         "encoding": raw.encoding,
         "delimiter": raw.delimiter,
@@ -218,7 +221,7 @@ def run_passes(
 
 def source_of(plan: Any, job: Job, salt_note: str, n: int) -> dict[str, Any]:
     """The provenance of an export read in partitions."""
-    return _source(plan, job.settings, salt_note, n)
+    return _source(plan, job.settings, salt_note, n, job.codebook)
 
 
 def settle(

@@ -157,7 +157,7 @@ def clean(
     meta = row_meta(df, codebook, config, parsed)
     decision = decide(meta, codebook, config, settings, parsed)
     part = clean_partition(df, job, decision, parsed)
-    return assemble([part], decision, job, _source(raw, settings, salt_note, len(df)))
+    return assemble([part], decision, job, _source(raw, settings, salt_note, len(df), codebook))
 
 
 def clean_partitions(

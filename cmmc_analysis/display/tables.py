@@ -418,7 +418,8 @@ def _styled(shown: pd.DataFrame) -> pd.io.formats.style.Styler:
         if len(shown)
         else []
     )
-    styler = shown.style.hide(axis="index").set_properties(**{"white-space": "nowrap"})
+    styler = shown.style.format(escape="html").format_index(escape="html", axis=1)
+    styler = styler.hide(axis="index").set_properties(**{"white-space": "nowrap"})
     if long:
         styler = styler.set_properties(
             subset=long, **{"white-space": "normal", "min-width": "12em", "text-align": "left"}

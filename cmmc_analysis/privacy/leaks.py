@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import itertools
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -43,11 +45,14 @@ __all__ = [
     "check_reports_for_leaks",
 ]
 
-#: Long values (free-text comments) are searched by their first this-many characters.
-MAX_PATTERN_LEN = 120
+#: Long values (free-text comments) are searched by their first this-many characters
+#: (pandas shows the first 47 characters of a long cell, then "...").
+MAX_PATTERN_LEN = 40
 
 #: Files of a report folder that the leak scan reads.
 REPORT_SUFFIXES = (".html", ".htm", ".svg", ".json", ".csv", ".md", ".txt", ".ipynb")
+#: Files whose text is inside a container: workbook XML parts, PNG text chunks.
+CONTAINER_SUFFIXES = (".xlsx", ".xlsm", ".png")
 
 
 def _found_in(column: pd.Series) -> tuple[list[str], list[str]]:
@@ -64,6 +69,14 @@ def _found_in(column: pd.Series) -> tuple[list[str], list[str]]:
         found = (m.group("phone") for m in _PHONE_OR_DATE.finditer(value))
         phones.update((p, None) for p in found if p is not None and _is_phone(p))
     return list(emails), list(phones)
+
+
+#: A legal form at the end of a company name (Italian, English, German, French...).
+_LEGAL_FORM = (
+    r"(?i)[\s,]+(?:s\.?\s?p\.?\s?a|s\.?\s?r\.?\s?l(?:\.?\s?s)?|s\.?\s?n\.?\s?c|s\.?\s?a\.?\s?s"
+    r"|s\.?\s?c\.?\s?a\.?\s?r\.?\s?l|soc\.?\s?coop(?:erativa)?|coop|onlus|ltd|limited|llc|inc"
+    r"|corp(?:oration)?|co|gmbh|ag|plc|bv|nv|sa|sarl|sas|spa|srl)\.?$"
+)
 
 
 def pii_values(raw: Any, codebook: Any, *, hashes: bool = True) -> dict[str, list[str]]:
@@ -111,6 +124,9 @@ def pii_values(raw: Any, codebook: Any, *, hashes: bool = True) -> dict[str, lis
     for field_id in codebook.pii_fields:
         if field_id in data:
             values = _meaningful(data[field_id], common)
+            # a company is also written without its legal form ("ACME" for "ACME S.p.A.")
+            short = _meaningful(values.str.replace(_LEGAL_FORM, "", regex=True), common)
+            values = pd.concat([values, short]).drop_duplicates()
             if len(values):
                 out[field_id] = values.tolist()
     key = codebook.role("respondent_key")
@@ -193,7 +209,34 @@ def redact(value: str) -> str:
 
 _JSON_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _PERCENT = re.compile(r"%([0-9a-fA-F]{2})")
-_GAP = r"(?:\s|<[^>]*>)*"  # between two words of a value: spaces, line breaks, tags
+_GAP = r"(?:[\s,]|<[^>]*>)*"  # between two words: spaces, line breaks, commas, tags
+#: Characters that do not show: soft hyphen, zero-width spaces and joiners, word joiner,
+#: BOM, Mongolian vowel separator.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\u2061\ufeff\u180e\u034f"))
+#: Letters of other scripts that look like Latin ones (from Unicode's confusables.txt:
+#: Cyrillic, Greek and IPA look-alikes), mapped before casefolding.
+_CONFUSABLES = str.maketrans(
+    "АВЕКМНОРСТХУЅІЈΑΒΕΖΗΙΚΜΝΟΡΤΥΧаеорсухіјѕԁһԛԝӏɑɡıοαρνικχυϲ",
+    "ABEKMHOPCTXYSIJABEZHIKMNOPTYXaeopcyxijsdhqwlagioapvikxuc",
+)
+_DASHES = re.compile(r"(?<=\w)[-\u2010\u2011\u2012\u2013\u2014](?=\w)")
+_WBR = re.compile(r"<wbr\s*/?>|&shy;|&#173;|&#x0*ad;", re.IGNORECASE)
+
+
+def _scan_fold(text: str) -> str:
+    """The form both a value and a file are compared in.
+
+    Invisible characters removed, Unicode NFKC (full-width and other compatibility
+    forms to plain ones), accents stripped, casefolded, look-alike letters of other
+    scripts to Latin, a hyphen or dash between two letters read as a space.
+
+    >>> _scan_fold("Ro\u00adssi-Вianchi ＭＡＲＩＯ")
+    'rossi bianchi mario'
+    """
+    text = unicodedata.normalize("NFKC", text.translate(_INVISIBLE)).translate(_CONFUSABLES)
+    return _DASHES.sub(" ", _fold(text))
+
+
 _WORD = re.compile(r"\w+")
 _DIGIT_RUN = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d(?:\)?[\s./-]?\(?\d)+(?!\w)")
 _DATA_URI = re.compile(r"data:([\w/+.-]+);base64,([A-Za-z0-9+/=\s]+)")
@@ -207,30 +250,43 @@ class _Needle:
     phone: bool
     keys: frozenset[str]  # canonical forms (phones: digit strings with/without prefix)
     tokens: frozenset[str]  # words that must all occur in a file for the value to occur
-    joined: str  # the words written together ("mariorossi")
-    fragments: tuple[str, ...]
+    joined: frozenset[str]  # the words written together ("mariorossi", "rossimario")
+    fragments: tuple[tuple[str, ...], ...]  # one regex fragment list per word order
 
 
 def _needle(value: str) -> tuple[str, _Needle]:
-    """Canonical key and scan data of one value."""
+    """Canonical key and scan data of one value.
+
+    A value of two or three words without ``@`` (a name, a company) is also searched
+    with its words in any order ("Rossi Mario", "Rossi, Mario").
+    """
     value = re.sub(r"\s*(?:\[at\]|\(at\))\s*", "@", html.unescape(value)).strip()
     if _is_phone_value(value):
         keys = _phone_forms(value)
-        return min(keys), _Needle((), True, keys, frozenset(), "", ())
-    folded = _SPACE.sub(" ", _fold(value)).strip()
+        return min(keys), _Needle((), True, keys, frozenset(), frozenset(), ())
+    folded = _SPACE.sub(" ", _scan_fold(value)).strip()
     folded = re.sub(r"\s*@\s*", "@", folded)
     if len(folded) > MAX_PATTERN_LEN:  # long answers: their first words
         cut = folded[:MAX_PATTERN_LEN]
         folded = cut[: cut.rfind(" ")] if " " in cut else cut
-    gaps = {" ": _GAP, "@": _GAP + "@" + _GAP}
-    frags = [gaps.get(c, re.escape(c)) for c in folded]
-    if re.match(r"\w", folded):
-        frags.insert(0, r"(?<!\w)")
-    if re.search(r"\w$", folded):
-        frags.append(r"(?!\w)")
     words = _WORD.findall(folded)
-    key = _canonical(folded)
-    return key, _Needle((), False, frozenset({key}), frozenset(words), "".join(words), tuple(frags))
+    orders = [folded]
+    if "@" not in folded and 2 <= len(folded.split()) <= 3:
+        orders += [" ".join(p) for p in itertools.permutations(folded.split())][1:]
+    gaps = {" ": _GAP, "@": _GAP + "@" + _GAP}
+    alternatives = []
+    for text in orders:
+        frags = [gaps.get(c, re.escape(c)) for c in text]
+        if re.match(r"\w", text):
+            frags.insert(0, r"(?<!\w)")
+        if re.search(r"\w$", text):
+            frags.append(r"(?!\w)")
+        alternatives.append(tuple(frags))
+    keys = frozenset(_canonical(o) for o in orders)
+    joined = frozenset("".join(_WORD.findall(o)) for o in orders)
+    return _canonical(folded), _Needle(
+        (), False, keys, frozenset(words), joined, tuple(alternatives)
+    )
 
 
 def _phone_forms(text: str) -> frozenset[str]:
@@ -246,7 +302,7 @@ def _is_phone_value(value: str) -> bool:
 
 def _canonical(text: str) -> str:
     """Folded text without tags and spaces: how a match is looked up."""
-    return re.sub(r"\s", "", _TAG.sub("", text))
+    return re.sub(r"[\s,]", "", _TAG.sub("", text))
 
 
 def _text_data(m: re.Match[str]) -> str:
@@ -262,7 +318,7 @@ def _text_data(m: re.Match[str]) -> str:
         return " "
 
 
-def _views(text: str) -> str:
+def _views(text: str) -> list[str]:
     """The folded forms of a file in which values are searched.
 
     The HTML-unescaped text (``&#64;`` is ``@``, ``&nbsp;`` a space), with base64 data
@@ -270,8 +326,10 @@ def _views(text: str) -> str:
     ``[at]`` / ``(at)`` read as ``@``; followed, when the file has any, by the same
     text with JSON ``\\uXXXX`` and URL ``%XX`` escapes decoded.
     """
-    text = html.unescape(_DATA_URI.sub(_text_data, text))
+    text = html.unescape(_WBR.sub("", _DATA_URI.sub(_text_data, text)))
     views = [text]
+    if "<" in text:  # a tag inside a word ("Ros<span>si</span>")
+        views.append(_TAG.sub("", text))
     if _JSON_ESCAPE.search(text) or _PERCENT.search(text):
         views.append(
             _PERCENT.sub(
@@ -279,8 +337,73 @@ def _views(text: str) -> str:
                 _JSON_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text),
             )
         )
-    joined = _fold("\x00".join(views))
-    return re.sub(r"\s*(?:\[at\]|\(at\))\s*", "@", joined)
+    return [re.sub(r"\s*(?:\[at\]|\(at\))\s*", "@", _scan_fold(v)) for v in views]
+
+
+_PART_LIMIT = 256 << 20  # bytes of text read from the parts of one container file
+
+
+def _file_text(path: Path) -> str:
+    """The text of an output file: as UTF-8, or the XML of a workbook, or a PNG's text chunks."""
+    raw = path.read_bytes()
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm") and raw[:4] == b"PK\x03\x04":
+        return _zip_text(raw)
+    if suffix == ".png" and raw[:8] == b"\x89PNG\r\n\x1a\n":
+        return _png_text(raw)
+    return raw.decode("utf-8", errors="replace")
+
+
+def _zip_text(raw: bytes) -> str:
+    """The XML parts of a workbook, joined (at most :data:`_PART_LIMIT` bytes)."""
+    import io
+    import zipfile
+
+    parts, total = [], 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as book:
+            for info in book.infolist():
+                if not info.filename.endswith((".xml", ".rels")):
+                    continue
+                with book.open(info) as fh:
+                    data = fh.read(_PART_LIMIT - total + 1)
+                total += len(data)
+                parts.append(data.decode("utf-8", errors="replace"))
+                if total > _PART_LIMIT:
+                    break
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return raw.decode("utf-8", errors="replace")
+    return " ".join(parts)
+
+
+def _png_text(raw: bytes) -> str:
+    """The text chunks (tEXt, zTXt, iTXt) of a PNG image: its metadata, not its pixels."""
+    import struct
+    import zlib
+
+    out, pos = [], 8
+    while pos + 8 <= len(raw):
+        (length,) = struct.unpack(">I", raw[pos : pos + 4])
+        kind, body = raw[pos + 4 : pos + 8], raw[pos + 8 : pos + 8 + length]
+        pos += 12 + length
+        try:
+            if kind == b"tEXt":
+                out.append(body.replace(b"\x00", b" ").decode("latin-1"))
+            elif kind == b"zTXt":
+                key, _, rest = body.partition(b"\x00")
+                text = zlib.decompressobj().decompress(rest[1:], _PART_LIMIT)
+                out.append(key.decode("latin-1") + " " + text.decode("latin-1"))
+            elif kind == b"iTXt":
+                key, _, rest = body.partition(b"\x00")
+                compressed = rest[:1] == b"\x01"
+                _lang, _, rest = rest[2:].partition(b"\x00")
+                _tkey, _, text = rest.partition(b"\x00")
+                if compressed:
+                    text = zlib.decompressobj().decompress(text, _PART_LIMIT)
+                out.append(key.decode("latin-1") + " " + text.decode("utf-8", "replace"))
+        except zlib.error:
+            continue
+    return "\n".join(out)
 
 
 def _report_files(html_files: str | Path | Iterable[str | Path]) -> list[Path]:
@@ -289,7 +412,7 @@ def _report_files(html_files: str | Path | Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for f in map(Path, html_files):
         if f.is_dir():
-            files += sorted(p for p in f.rglob("*") if p.suffix.lower() in REPORT_SUFFIXES)
+            files += sorted(p for p in f.rglob("*") if p.is_file())
         else:
             files.append(f)
     return files
@@ -317,10 +440,10 @@ def _find(view: str, needles: list[_Needle]) -> dict[tuple[str, str], int]:
             found[fv] = found.get(fv, 0) + times
 
     words = set(_WORD.findall(view))
-    texts = [x for x in needles if not x.phone and (x.tokens <= words or x.joined in words)]
+    texts = [x for x in needles if not x.phone and (x.tokens <= words or x.joined & words)]
     if texts:
         by_key = {k: x for x in texts for k in x.keys}
-        for m in re.finditer(_trie_regex(x.fragments for x in texts), view):
+        for m in re.finditer(_trie_regex(f for x in texts for f in x.fragments), view):
             needle = by_key.get(_canonical(m.group(0)))
             if needle is not None:
                 add(needle)
@@ -389,12 +512,15 @@ def scan_for_leaks(
     leaks: list[Leak] = []
     for path in _report_files(html_files):
         try:
-            text = path.read_bytes().decode("utf-8", errors="replace")
+            text = _file_text(path)
         except OSError as err:
             raise SurveyDataError(
                 f"cannot read the report file: {err.strerror}", path=path
             ) from err
-        found = _find(_views(text), needles)
+        found: dict[tuple[str, str], int] = {}
+        for view in [*_views(text), _scan_fold(path.name)]:
+            for key, n in _find(view, needles).items():
+                found[key] = max(n, found.get(key, 0))
         leaks += [Leak(path, f, redact(v), n) for (f, v), n in found.items()]
     return sorted(leaks, key=lambda x: (str(x.file), x.field, x.hint))
 

@@ -34,6 +34,7 @@ __all__ = [
     "looks_personal",
     "contact_names",
     "personal_test",
+    "shown_file_name",
 ]
 
 #: Personal values shorter than this (after stripping spaces) are not searched for:
@@ -320,6 +321,44 @@ def personal_test(data: pd.DataFrame, codebook: Any):
         return np.where(codes >= 0, mask[np.maximum(codes, 0)], False)
 
     return test
+
+
+def shown_file_name(name: str, data: Any, codebook: Any, sha256: str) -> str:
+    """The export's file name as reports show it: itself, or a neutral name if it is personal.
+
+    A file named after a respondent ("risposte_mario_rossi.csv", "anna@acme.it.xlsx")
+    would put that person's name in every report. When the name, with ``_``, ``-``
+    and ``.`` read as spaces, holds a contact value of the export (a name, a company,
+    an email), an email or a phone number, or reads like a person's name
+    (:func:`looks_personal`), ``export-<first 8 hex digits of the SHA-256>.<suffix>``
+    is shown instead.
+
+    Examples
+    --------
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> data = pd.DataFrame({"name": ["Mario Rossi"]})
+    >>> shown_file_name("export_mario_rossi.csv", data, load_codebook(), "ab" * 32)
+    'export-abababab.csv'
+    >>> shown_file_name("cmmc_2020.csv", data, load_codebook(), "ab" * 32)
+    'cmmc_2020.csv'
+    """
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 5 or not suffix.isalnum():
+        stem, suffix = name, ""
+    spaced = " ".join(w for w in re.split(r"[\s_\-.]+", stem) if w)
+    names: list[str] = []
+    vocabulary: set[str] = set()
+    if codebook is not None:  # without them (an export read in partitions): by shape only
+        vocabulary = _codebook_words(codebook)
+        if data is not None:
+            names = contact_names(data, codebook)
+            key = codebook.role("respondent_key")
+            if key is not None and key in data:
+                names += _meaningful(data[key], set()).tolist()
+    personal = looks_personal([stem, spaced], names=names, vocabulary=vocabulary)
+    if not personal.any():
+        return name
+    return f"export-{sha256[:8]}" + (f".{suffix}" if suffix else "")
 
 
 def contact_names(data: pd.DataFrame, codebook: Any) -> list[str]:

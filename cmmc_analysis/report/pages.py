@@ -27,9 +27,9 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 @functools.lru_cache(maxsize=8)
 def _exporter(*, code: bool, lang: str) -> Any:
-    from nbconvert import HTMLExporter
+    from .safe_html import SafeHTMLExporter
 
-    exporter = HTMLExporter(
+    exporter = SafeHTMLExporter(
         template_name="lab",
         extra_template_paths=[str(TEMPLATES_DIR)],
         template_file="cmmc_page.html.j2",
@@ -109,6 +109,15 @@ def _cutoff_text(cb: Any, cutoff: str | None) -> str:
     return str(name)
 
 
+def _shown_data_file(inputs: Any, cb: Any) -> str:
+    """The export's file name, or a neutral one if it holds personal data (as page 01 shows it)."""
+    from ..io.reader import read_export
+    from ..privacy.scrub import shown_file_name
+
+    raw = read_export(inputs.data_file, codebook=cb)
+    return shown_file_name(inputs.data_file.name, raw.data, cb, raw.sha256)
+
+
 def _index_context(
     inputs: Any,  # build._Inputs: the data and codebook files and their hashes
     *,
@@ -141,7 +150,7 @@ def _index_context(
         "survey": survey,
         "date": now.strftime("%Y-%m-%d %H:%M %Z").strip(),
         "date_iso": now.isoformat(timespec="seconds"),
-        "data_file": inputs.data_file.name,
+        "data_file": _shown_data_file(inputs, cb),
         "data_sha256": inputs.data_sha256,
         "codebook_sha256": inputs.codebook_sha256,
         "version": __version__,
