@@ -727,6 +727,8 @@ def simulate(
     >>> len(sim.kept_truth)  # rows that correct cleaning keeps
     235
     """
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise SurveyDataError(f"parameter seed={seed!r}; expected a non-negative integer")
     cb = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     if isinstance(model, Mapping):
         model, model_path = validate_model(model), None

@@ -92,6 +92,22 @@ def _leak_check(files: Sequence[Path], inputs: _Inputs, *, free_text: bool) -> N
     check_reports_for_leaks(list(files), raw, cb, free_text=free_text)
 
 
+def _check_analysable(inputs: _Inputs) -> None:
+    """Read and clean the export before any notebook runs: bad input or no row left is one error."""
+    from ..survey import load_survey
+
+    survey = load_survey(inputs.data_file, codebook=inputs.codebook)
+    if len(survey) == 0:
+        n_raw = survey.source["n_raw_rows"]
+        rules = survey.log.excluded["rule"].value_counts()
+        why = ", ".join(f"{n} by {rule}" for rule, n in rules.items())
+        raise ReportError(
+            f"no row is left to analyse: {n_raw} read, all excluded ({why}); expected at least "
+            "one analysed row (run `cmmc-analysis validate` to see the cleaning log)",
+            path=inputs.data_file,
+        )
+
+
 def _output_folder(out: str | Path) -> Path:
     """``out`` made absolute: its parent resolved, its last part kept (a link stays a link)."""
     path = Path(out)
@@ -245,6 +261,7 @@ def build_report(
         )
     inputs = _inputs(data, codebook)
     lang, claims_path = _survey_options(inputs, lang, claims)
+    _check_analysable(inputs)
     notebooks_dir = Path(notebooks_dir if notebooks_dir is not None else paths.NOTEBOOKS_DIR)
     notebooks = find_notebooks(notebooks_dir)
     shown = out

@@ -238,7 +238,10 @@ def weighting_effect(
     -------
     DataFrame
         The columns of :func:`weighted_vs_unweighted` plus ``outside_unweighted_ci``
-        (bool); ``attrs["weight_summary"]`` holds :func:`weight_summary` of the weights.
+        (bool); ``attrs["weight_summary"]`` holds :func:`weight_summary` of the weights,
+        ``attrs["n_without_weight"]`` the number of respondents left out of the weighted
+        estimates because they did not answer a margin variable (raking needs every
+        weighted respondent classified; one blank answer must not stop a report).
 
     Examples
     --------
@@ -254,8 +257,9 @@ def weighting_effect(
     ...     ["estimate_unweighted", "estimate_weighted"]].iloc[0].tolist()
     [0.25, 0.5]
     """
-    w = rake(survey, margins, trim=trim)
+    w = rake(survey, margins, trim=trim, missing="exclude")
     out = weighted_vs_unweighted(survey, items, weights=w, statistic=statistic, alpha=alpha)
+    out.attrs["n_without_weight"] = int(w.isna().sum())
     out["outside_unweighted_ci"] = (out["estimate_weighted"] < out["ci_low_unweighted"]) | (
         out["estimate_weighted"] > out["ci_high_unweighted"]
     )
