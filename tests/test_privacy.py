@@ -77,6 +77,8 @@ def test_pii_values_lists_every_distinct_contact_value_of_the_export(sim_raw):
         # oracle: distinct stripped values of 4+ characters, minus the marker words
         col = raw.data[field].dropna().str.strip()
         expected = set(col[(col.str.len() >= 4) & ~col.str.casefold().isin({"test", "prova"})])
+        if field == "company":  # also without the legal form ("Alba Digitale S.r.l.")
+            expected |= {v.removesuffix(" S.p.A.").removesuffix(" S.r.l.") for v in expected}
         assert set(found[field]) == expected, field
 
 
@@ -220,7 +222,8 @@ def test_a_leak_names_file_and_field_never_the_value(tmp_path, sim_raw):
     local = email.split("@")[0]
     for secret in (email, local, name, *name.split()):
         assert secret.casefold() not in message.casefold()
-    assert {x.field for x in info.value.leaks} == {"email", "name"}
+    # the email's domain may also spell a company ("quadraenergia.it": Quadra Energia)
+    assert {"email", "name"} <= {x.field for x in info.value.leaks} <= {"email", "name", "company"}
     for leak in info.value.leaks:
         assert name.split()[-1] not in str(leak) and local not in str(leak)
 
