@@ -102,7 +102,10 @@ class Banner:
         ``family``, ``method``.
     bases
         One row per column: ``segment``, ``group``, ``letter``, ``n`` (respondents in
-        the group), ``low_base``.
+        the group), ``low_base``, ``n_suppressed`` (True where the base must not be
+        shown: below ``k``, or the one other base of the segment that would give it
+        back from the total, as :func:`~cmmc_analysis.privacy.disclosure.suppress_small_cells`
+        does for counts).
     """
 
     table: pd.DataFrame
@@ -201,7 +204,7 @@ def banner(
     table = _attach_letters(table, tests_df, alpha=alpha)
     table = _suppress(table, k=k, min_base=min_base, stat=stat)
     table["weighted"] = w is not None
-    bases = _bases(survey, seg_codes, min_base)
+    bases = _bases(survey, seg_codes, min_base, k=k)
     return Banner(
         table=table,
         tests=tests_df,
@@ -457,7 +460,7 @@ def _suppress(table: pd.DataFrame, *, k: int, min_base: int, stat: str) -> pd.Da
     return out[[c for c in table.columns if c != "_ucount"] + ["low_base", "suppressed"]]
 
 
-def _bases(survey: Survey, seg_codes, min_base: int) -> pd.DataFrame:
+def _bases(survey: Survey, seg_codes, min_base: int, *, k: int = 5) -> pd.DataFrame:
     rows = []
     for seg, (g, groups) in seg_codes.items():
         counts = np.bincount(g[g >= 0], minlength=len(groups))
@@ -473,4 +476,13 @@ def _bases(survey: Survey, seg_codes, min_base: int) -> pd.DataFrame:
                     "low_base": low,
                 }
             )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if len(out):  # small bases and their complements, as for counts (page 01 hides them too)
+        total = out.groupby("segment", sort=False)["n"].transform("sum")
+        hidden = suppress_small_cells(
+            out.assign(count=out["n"], n=total), k=k, min_n=1, by=["segment"]
+        )["count"].isna()
+        out["n_suppressed"] = hidden.to_numpy() & (out["segment"] != TOTAL).to_numpy()
+    else:
+        out["n_suppressed"] = pd.Series(dtype=bool)
+    return out

@@ -343,7 +343,11 @@ def test_fuzzed_cells_read_and_clean_or_fail_cleanly(tmp_path, cells, delimiter)
         )
     result = _outcome(path)
     if isinstance(result, SurveyDataError):
-        return  # named the file (checked in _outcome)
+        # a good error: one line naming the file (checked in _outcome) and the expectation
+        message = str(result)
+        assert "\n" not in message and "\r" not in message, repr(message)
+        assert "expected" in message, message
+        return
     check_invariants(result, path)
 
 

@@ -116,7 +116,8 @@ def _column_keys(b: Banner, lang: str) -> dict[tuple[str, str], tuple[str, str]]
             top = item_label(b.codebook, r.segment, lang)
             name = f"{_label(b.codebook, r.segment, r.group, lang)} ({r.letter})"
         mark = LOW_BASE_MARK if r.low_base else ""
-        keys[(r.segment, r.group)] = (top, f"{name} n={fmt_int(r.n, lang=lang)}{mark}")
+        base = f"n<{b.k}" if getattr(r, "n_suppressed", False) else f"n={fmt_int(r.n, lang=lang)}"
+        keys[(r.segment, r.group)] = (top, f"{name} {base}{mark}")
     return keys
 
 

@@ -419,7 +419,9 @@ def _decode(raw_bytes: bytes, path: Path, encoding: str | None) -> tuple[str, st
             codecs.lookup(encoding)
         except LookupError as err:
             raise ExportError(
-                f"parameter encoding={encoding!r} is not a known encoding", path=path
+                f"parameter encoding={encoding!r} is not a known encoding; expected a codec "
+                "name such as 'utf-8' or 'cp1252'",
+                path=path,
             ) from err
         candidates = [encoding]
     else:
@@ -599,7 +601,8 @@ def _read_header(text: str, path: Path, delimiter: str, rows: int = 1) -> list[s
         header_rows = [next(reader) for _ in range(rows)]
     except (StopIteration, csv.Error) as err:
         raise ExportError(
-            f"cannot parse the {rows} header row(s): {err or 'the file ends first'}",
+            f"cannot parse the {rows} header row(s) "
+            f"({' '.join(str(err).split()) or 'the file ends first'}); expected a CSV header",
             path=path,
             row=1,
         ) from err
@@ -737,7 +740,11 @@ def _read_csv(
     except pd.errors.ParserError as err:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(err))
         if found is None:
-            raise ExportError(f"malformed CSV: {err}", path=path) from err
+            raise ExportError(
+                f"malformed CSV ({' '.join(str(err).split())}); expected records of "
+                f"{len(header)} fields separated by {delimiter!r}",
+                path=path,
+            ) from err
         raise ExportError(
             f"found {found.group(3)} fields; expected {len(header)} as in the header "
             f"(delimiter {delimiter!r})",
@@ -865,7 +872,8 @@ def map_headers(
                 f"{item_id!r} ({codebook.header(item_id)!r}; closest headers found: {close})"
             )
         raise ExportError(
-            f"required column{'s' if len(missing) > 1 else ''} missing: {'; '.join(parts)}",
+            f"required column{'s' if len(missing) > 1 else ''} missing: {'; '.join(parts)}; "
+            "expected a column for each required item of the codebook",
             path=path,
         )
     if warnings is not None and extras:

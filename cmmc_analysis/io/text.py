@@ -58,7 +58,9 @@ def open_regular(path: Path) -> bytes:
     try:
         info = os.stat(path)
     except OSError as err:
-        raise ExportError(f"cannot read the export: {err.strerror}", path=path) from err
+        raise ExportError(
+            f"cannot read the export ({err.strerror}); expected a readable file", path=path
+        ) from err
     if not stat.S_ISREG(info.st_mode):
         kinds = {
             stat.S_ISDIR: "a folder",
@@ -75,7 +77,9 @@ def open_regular(path: Path) -> bytes:
                 raise ExportError("not a regular file; expected an export file", path=path)
             return fh.read()
     except OSError as err:
-        raise ExportError(f"cannot read the export: {err.strerror}", path=path) from err
+        raise ExportError(
+            f"cannot read the export ({err.strerror}); expected a readable file", path=path
+        ) from err
 
 
 def _outside_quotes(raw: bytes):

@@ -518,7 +518,7 @@ def scan_for_leaks(
                 f"cannot read the report file: {err.strerror}", path=path
             ) from err
         found: dict[tuple[str, str], int] = {}
-        for view in [*_views(text), _scan_fold(path.name)]:
+        for view in [*_views(text), _scan_fold(re.sub(r"[_.\-]+", " ", path.name))]:
             for key, n in _find(view, needles).items():
                 found[key] = max(n, found.get(key, 0))
         leaks += [Leak(path, f, redact(v), n) for (f, v), n in found.items()]
