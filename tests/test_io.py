@@ -267,7 +267,10 @@ def test_bad_parameters_are_named(tmp_path):
         read_export(path, codebook=tiny_codebook(), decimal=";")
     with pytest.raises(ExportError, match="parameter encoding='klingon' is not a known"):
         read_export(path, codebook=tiny_codebook(), encoding="klingon")
-    with pytest.raises(SurveyDataError, match=r"cannot read the export \(No such file or directory\); expected a readable file"):
+    with pytest.raises(
+        SurveyDataError,
+        match=r"cannot read the export \(No such file or directory\); expected a readable file",
+    ):
         read_export(tmp_path / "absent.csv", codebook=tiny_codebook())
 
 
