@@ -581,3 +581,25 @@ def test_free_text_page_shows_scrubbed_escaped_text_and_the_scan_holds(tmp_path)
     check_reports_for_leaks([page], raw, CB, free_text=True)  # scrubbed: nothing personal
     with pytest.raises(SurveyDataError):
         check_reports_for_leaks([page], raw, CB)  # the answers themselves are personal
+
+
+def test_include_free_text_shows_scrubbed_escaped_answers_and_the_scan_holds(tmp_path):
+    import shutil
+
+    from cmmc_analysis.paths import NOTEBOOKS_DIR
+    from cmmc_analysis.report.build import build_report
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    shutil.copy(NOTEBOOKS_DIR / "01_data_and_cleaning.ipynb", folder)
+    out = build_report(
+        out=tmp_path / "r", notebooks_dir=folder, include_free_text=True, code=False, lang="en"
+    )  # the leak check ran on the page and passed
+    page = (out / "01_data_and_cleaning.html").read_text(encoding="utf-8")
+    texts = [i for i in CB.items_of_type("text") if i in _sim_raw().data]
+    assert page.count('<table class="free-text">') == len(texts) >= 1  # one per free-text item
+    assert "[phone]" in page and "[email]" in page  # the planted contacts, scrubbed
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the planted markup, as text
+    assert _live(page) == []
+    plain = build_report(out=tmp_path / "r2", notebooks_dir=folder, code=False, lang="en")
+    assert 'class="free-text"' not in (plain / "01_data_and_cleaning.html").read_text()
