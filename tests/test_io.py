@@ -182,7 +182,7 @@ def test_missing_required_column_names_it_and_the_closest_headers(tmp_path, puls
     assert str(err.value) == (
         "x.csv: required column missing: 'recommend' ('I would recommend this company as a "
         "place to work.'; closest headers found: ['Would you recommend our firm as a place "
-        "to work'])"
+        "to work']); expected a column for each required item of the codebook"
     )
 
 

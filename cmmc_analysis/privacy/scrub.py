@@ -19,6 +19,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,8 @@ __all__ = [
     "contact_names",
     "personal_test",
     "shown_file_name",
+    "free_text_section",
+    "FreeTextSection",
 ]
 
 #: Personal values shorter than this (after stripping spaces) are not searched for:
@@ -443,6 +446,47 @@ def free_text_table(
     scrubbed = scrub_text(texts, names=contact_names(raw.data, codebook))
     scrubbed = scrubbed.sort_values(ignore_index=True)
     return pd.DataFrame({"item": item, "text": scrubbed}, columns=["item", "text"])
+
+
+@dataclass(frozen=True)
+class FreeTextSection:
+    """The free-text answers of a report page, as escaped HTML (shown by a notebook)."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def free_text_section(survey: Any, data_path: Any = None, *, lang: str) -> FreeTextSection:
+    """Every free-text item of a survey, scrubbed and escaped, for a report that opts in.
+
+    For each item of type ``text`` in the export: its question (escaped) and
+    :func:`render_free_text` of :func:`free_text_table` over the analysed rows.
+
+    Parameters
+    ----------
+    survey
+        The cleaned survey (its codebook and analysed source rows are used).
+    data_path
+        The export it was read from (default: the bundled one).
+    lang
+        The language of the questions.
+    """
+    from ..io.reader import read_export
+    from ..paths import DEFAULT_EXPORT
+
+    cb = survey.codebook
+    raw = read_export(data_path if data_path is not None else DEFAULT_EXPORT, codebook=cb)
+    parts = []
+    for item in cb.items_of_type("text"):
+        if item not in raw.data:
+            continue
+        table = free_text_table(raw, cb, item, source_rows=survey.data["source_row"])
+        question = html.escape(cb.text(item, lang))
+        parts.append(f"<p><strong>{question}</strong> (n = {len(table)})</p>")
+        parts.append(render_free_text(table))
+    return FreeTextSection("\n".join(parts))
 
 
 def render_free_text(table: pd.DataFrame, *, columns: Sequence[str] = ("text",)) -> str:
