@@ -48,6 +48,7 @@ import pandas as pd
 from ..codebook import Codebook
 from ..errors import ExportError, SurveyDataError
 from . import reader as _r
+from .text import check_regular
 
 __all__ = ["ExportPlan", "plan_export", "read_export_chunks"]
 
@@ -183,6 +184,7 @@ def plan_export(
         ):
             raise SurveyDataError(f"parameter {name}: expected a positive integer, found {value!r}")
     read_at = datetime.now(UTC).isoformat(timespec="seconds")
+    check_regular(path)  # a FIFO or a device is refused before it is opened
     try:
         with open(path, "rb") as fh:
             head = fh.read(4)

@@ -41,16 +41,22 @@ import numpy as np
 
 from ..errors import ExportError
 
-__all__ = ["open_regular", "normalise_line_ends", "split_mixed_encoding", "count_records"]
+__all__ = [
+    "check_regular",
+    "open_regular",
+    "normalise_line_ends",
+    "split_mixed_encoding",
+    "count_records",
+]
 
 _CR, _LF, _QUOTE = 13, 10, 34
 _CHUNK = 1 << 24
 
 
-def open_regular(path: Path) -> bytes:
-    """The bytes of ``path``, refusing anything but a regular file (checked before opening).
+def check_regular(path: Path) -> None:
+    """Refuse what is not a regular file, without opening it (a FIFO would block).
 
-    >>> open_regular(Path("/dev/null"))
+    >>> check_regular(Path("/dev/null"))
     Traceback (most recent call last):
     ...
     cmmc_analysis.errors.ExportError: null: not a regular file but a character device; expected an export file
@@ -71,6 +77,11 @@ def open_regular(path: Path) -> bytes:
         }
         kind = next((name for test, name in kinds.items() if test(info.st_mode)), "special")
         raise ExportError(f"not a regular file but {kind}; expected an export file", path=path)
+
+
+def open_regular(path: Path) -> bytes:
+    """The bytes of ``path``, refusing anything but a regular file (checked before opening)."""
+    check_regular(path)
     try:
         with open(path, "rb") as fh:
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # swapped since the check
