@@ -84,12 +84,19 @@ def outcome(path: Path) -> None:
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # input unchanged
 
 
+class _TwoLines(SurveyDataError):
+    """An error whose message spans two lines (SurveyDataError itself joins them)."""
+
+    def __str__(self) -> str:
+        return super().__str__() + "\nexpected 4"
+
+
 def test_good_error_is_told_from_a_bad_one(tmp_path):
     path = tmp_path / "x.csv"
     assert_good_error(SurveyDataError("found 3; expected 4", path=path), path)
     for bad in (
         ValueError("x.csv: found 3; expected 4"),  # not ours: a traceback in the CLI
-        SurveyDataError("found 3\nexpected 4", path=path),  # two lines
+        _TwoLines("found 3", path=path),  # two lines
         SurveyDataError("found 3; expected 4"),  # no file
         SurveyDataError("it broke", path=path),  # no expectation
     ):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -458,10 +458,12 @@ class FreeTextSection:
         return self.html
 
 
-def free_text_section(survey: Any, data_path: Any = None, *, lang: str) -> FreeTextSection:
+def free_text_section(
+    survey: Any, data_path: Any = None, *, titles: Mapping[str, str] | None = None
+) -> FreeTextSection:
     """Every free-text item of a survey, scrubbed and escaped, for a report that opts in.
 
-    For each item of type ``text`` in the export: its question (escaped) and
+    For each item of type ``text`` in the export: its title (escaped) and
     :func:`render_free_text` of :func:`free_text_table` over the analysed rows.
 
     Parameters
@@ -470,8 +472,9 @@ def free_text_section(survey: Any, data_path: Any = None, *, lang: str) -> FreeT
         The cleaned survey (its codebook and analysed source rows are used).
     data_path
         The export it was read from (default: the bundled one).
-    lang
-        The language of the questions.
+    titles
+        Item id -> the heading shown (for example the question in the page's
+        language); default: the item id.
     """
     from ..io.reader import read_export
     from ..paths import DEFAULT_EXPORT
@@ -483,7 +486,7 @@ def free_text_section(survey: Any, data_path: Any = None, *, lang: str) -> FreeT
         if item not in raw.data:
             continue
         table = free_text_table(raw, cb, item, source_rows=survey.data["source_row"])
-        question = html.escape(cb.text(item, lang))
+        question = html.escape((titles or {}).get(item, item))
         parts.append(f"<p><strong>{question}</strong> (n = {len(table)})</p>")
         parts.append(render_free_text(table))
     return FreeTextSection("\n".join(parts))
