@@ -29,9 +29,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from cmmc_analysis import load_survey
 from cmmc_analysis.errors import SurveyDataError
 from cmmc_analysis.paths import DEFAULT_EXPORT
-from cmmc_analysis.survey import load_survey
 
 #: Seconds one example may take (reading and cleaning 15 records takes well under one).
 BOUND = 20.0

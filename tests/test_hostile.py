@@ -24,6 +24,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from cmmc_analysis import load_survey
 from cmmc_analysis.cli import main
 from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.errors import ExportError, ReportError, SurveyDataError
@@ -36,7 +37,6 @@ from cmmc_analysis.privacy import (
     scan_for_leaks,
     shown_file_name,
 )
-from cmmc_analysis.survey import load_survey
 
 CB = load_codebook()
 RAW = DEFAULT_EXPORT.read_bytes()

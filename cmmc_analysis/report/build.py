@@ -94,7 +94,7 @@ def _leak_check(files: Sequence[Path], inputs: _Inputs, *, free_text: bool) -> N
 
 def _check_analysable(inputs: _Inputs) -> None:
     """Read and clean the export before any notebook runs: bad input or no row left is one error."""
-    from ..survey import load_survey
+    from ..clean.pipeline import load_survey
 
     survey = load_survey(inputs.data_file, codebook=inputs.codebook)
     if len(survey) == 0:
