@@ -58,10 +58,28 @@ CODEBOOK = {
             "options": ["Student, undergraduate", "Student, graduate", "Staff"],
             "other": {"label": "Something else"},
         },
+        {
+            "id": "robot_check",
+            "type": "text",
+            "text": "Type the number of characters in 'analysis' as a word",
+        },
     ],
+    "cleaning": {"attention": {"item": "robot_check", "accept": ["eight", 8]}},
 }
 
-HEADER = ["Timestamp", "Where do you learn about new packages?", "Gender", "Your position"]
+HEADER = [
+    "Timestamp",
+    "Where do you learn about new packages?",
+    "Gender",
+    "Your position",
+    "Type the number of characters in 'analysis' as a word",
+]
+#: the attention-check answers of source rows 2..11 and of the two rows that fail it
+CHECKS = ["eight", "8", "Eight ", "eight", "8", "EIGHT", "8", "eight", "eight", "8"]
+FAILING = [
+    ["03/25/2024 01:15:00 PM", "Books", "Man", "Staff", "three"],  # row 12
+    ["03/25/2024 01:16:00 PM", SOCIAL, "Woman", "Staff", ""],  # row 13: blank fails
+]
 ROWS = [
     # source row 2
     ["03/25/2024 01:05:00 PM", f"{NETWORK}, Books", "Man", "Student, undergraduate"],
@@ -91,8 +109,12 @@ ROWS = [
 def survey(tmp_path):
     (tmp_path / "codebook.yaml").write_text(yaml.safe_dump(CODEBOOK), encoding="utf-8")
     with open(tmp_path / "export.csv", "w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([HEADER, *ROWS])
+        csv.writer(f).writerows([HEADER, *_rows()])
     return load_survey(tmp_path / "export.csv", codebook=tmp_path / "codebook.yaml")
+
+
+def _rows():
+    return [[*r, c] for r, c in zip(ROWS, CHECKS, strict=True)] + FAILING
 
 
 def _ticked(survey, code):
@@ -101,7 +123,7 @@ def _ticked(survey, code):
 
 
 def test_checkbox_options_containing_the_separator_are_matched_whole(survey):
-    assert len(survey) == 10
+    assert len(survey) == 10  # 12 rows, 2 fail the attention check
     # hand counts: rows whose cell holds the option
     assert _ticked(survey, "network") == [2, 4, 10]
     assert _ticked(survey, "social") == [3, 4, 9, 11]
@@ -157,7 +179,7 @@ def test_a_checkbox_cell_matching_no_option_is_logged_with_its_row(tmp_path):
     del doc["items"][1]["other"]
     (tmp_path / "codebook.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
     with open(tmp_path / "export.csv", "w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows([HEADER, *ROWS])
+        csv.writer(f).writerows([HEADER, *_rows()])
     survey = load_survey(tmp_path / "export.csv", codebook=tmp_path / "codebook.yaml")
     details = survey.log.details
     rejected = details[(details["column"] == "sources") & (details["action"] == "rejected")]
@@ -229,3 +251,54 @@ def test_an_option_inside_a_longer_one_is_matched_as_the_longer():
     assert match_options("Blogs, Slack, Books", keys, ", ") == ([1, 2], [])
     assert match_options("Blogs, Books", keys, ", ") == ([2], ["Blogs"])
     assert np.array_equal(match_options("  ", keys, ", ")[0], [])
+
+
+def test_attention_check_excludes_and_is_in_the_flow(survey):
+    excluded = survey.log.excluded
+    assert excluded["source_row"].tolist() == [12, 13]
+    assert set(excluded["rule"]) == {"attention"}
+    assert excluded["reason"].iloc[0] == "attention check robot_check not passed"
+    flow = survey.log.flow.set_index("rule")
+    assert flow.loc["raw", "remaining"] == 12
+    assert flow.loc["attention", "excluded"] == 2
+    assert flow.loc["attention", "remaining"] == 10
+    assert "robot_check" not in survey.data  # a text item never enters the table
+    assert survey.data["flag_inattentive"].sum() == 0
+
+
+def test_attention_check_flags_only_with_exclude_false(tmp_path):
+    doc = yaml.safe_load(yaml.safe_dump(CODEBOOK))
+    doc["cleaning"]["attention"]["exclude"] = False
+    (tmp_path / "codebook.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with open(tmp_path / "export.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([HEADER, *_rows()])
+    survey = load_survey(tmp_path / "export.csv", codebook=tmp_path / "codebook.yaml")
+    assert len(survey) == 12
+    flagged = survey.data.loc[survey.data["flag_inattentive"], "source_row"].tolist()
+    assert flagged == [12, 13]
+    details = survey.log.details
+    hit = details[(details["rule"] == "attention") & (details["action"] == "flagged")]
+    assert hit["source_row"].tolist() == [12, 13]
+    assert survey.log.flow.set_index("rule").loc["attention", "excluded"] == 0
+
+
+def test_no_attention_check_no_flow_row(tmp_path):
+    doc = yaml.safe_load(yaml.safe_dump(CODEBOOK))
+    del doc["cleaning"]
+    (tmp_path / "codebook.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with open(tmp_path / "export.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([HEADER, *_rows()])
+    survey = load_survey(tmp_path / "export.csv", codebook=tmp_path / "codebook.yaml")
+    assert len(survey) == 12
+    assert survey.log.flow["rule"].tolist() == [
+        "raw", "empty", "test_submissions", "outside_fieldwork", "duplicates", "speeders",
+        "straightliners",
+    ]  # fmt: skip
+    assert "flag_inattentive" not in survey.data
+
+
+def test_attention_check_naming_an_unknown_item_is_refused():
+    doc = yaml.safe_load(yaml.safe_dump(CODEBOOK))
+    doc["cleaning"]["attention"]["item"] = "robot"
+    with pytest.raises(CodebookError, match=r"cleaning\.attention\.item: unknown item 'robot'"):
+        parse_codebook(doc, path="cb.yaml")

@@ -19,6 +19,7 @@ EXCLUSION_RULES = (
     "duplicates",
     "speeders",
     "straightliners",
+    "attention",
 )
 #: The exclusion rules that need other rows (decided in a first pass over all rows).
 GLOBAL_RULES = EXCLUSION_RULES[:5]

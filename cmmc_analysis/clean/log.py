@@ -197,6 +197,8 @@ def flow(rule_of_row: np.ndarray, interim: np.ndarray | None, config) -> pd.Data
     rem_interim = int(interim.sum()) if interim is not None else None
     steps = [(0, "raw")] + list(enumerate(EXCLUSION_RULES, start=1))
     for step, rule in steps:
+        if rule == "attention" and not config.get("attention", {}).get("item"):
+            continue  # no attention check: no row in the flow
         hit = (rule_of_row == step - 1) if step else np.zeros(n, dtype=bool)
         count = int(hit.sum()) if step == 0 or config[rule].get("exclude", True) else 0
         remaining -= count

@@ -42,7 +42,15 @@ from .options import match_options, option_keys
 from .text import factorize, nonblank
 from .values import allowed_formats, parse_numbers, parse_timestamps
 
-__all__ = ["Parsed", "parse_item", "parse_partition", "answered", "straight_lines", "dropped"]
+__all__ = [
+    "Parsed",
+    "parse_item",
+    "parse_partition",
+    "answered",
+    "straight_lines",
+    "failed_attention",
+    "dropped",
+]
 
 
 @dataclass
@@ -338,6 +346,24 @@ def answered(df: pd.DataFrame, codebook: Codebook, parsed: dict[str, Parsed] | N
             parsed[item_id].answered_raw if parsed and item_id in parsed else nonblank(df[item_id])
         )
     return out
+
+
+def failed_attention(df: pd.DataFrame, rule: Mapping[str, Any]) -> np.ndarray:
+    """Rows whose answer to the attention-check item is not among ``accept`` (rule
+    ``attention``; compared after normalisation; a blank answer fails). All False when
+    the rule names no item or the export has no such column.
+
+    >>> df = pd.DataFrame({"robot": ["Eight", " 8", "three", None, "analysis"]}, dtype="str")
+    >>> failed_attention(df, {"item": "robot", "accept": ["eight", "8"]}).tolist()
+    [False, False, True, True, True]
+    """
+    item = rule.get("item")
+    if not item or item not in df.columns:
+        return np.zeros(len(df), dtype=bool)
+    codes, uniques = factorize(df[item])
+    accept = {normalise_text(a) for a in rule.get("accept", [])}
+    ok = np.array([normalise_text(str(u)) in accept for u in uniques] + [False], dtype=bool)
+    return ~ok[codes]
 
 
 def straight_lines(parsed: dict[str, Parsed], codebook: Codebook, min_items: int):

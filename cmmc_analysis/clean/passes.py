@@ -25,7 +25,7 @@ from ..survey import Survey
 from . import log as _log
 from .codes import EXCLUSION_RULES, MISSING_REASONS
 from .log import CleaningLog
-from .parse import parse_item, parse_partition, straight_lines
+from .parse import failed_attention, parse_item, parse_partition, straight_lines
 from .rules import Decision, Evidence, Meta, Settings, decide, fields, first_pass
 from .timestamps import check_timestamps
 
@@ -100,12 +100,21 @@ def clean_partition(df: pd.DataFrame, job: Job, decision: Decision, parsed=None)
         reason[hit] = why[hit]
     else:
         flagged.append(("straightliners", hit))
+    inattentive = failed_attention(df, config.get("attention", {}))
+    hit = inattentive & (rule < 0)
+    if config.get("attention", {}).get("exclude", True):
+        rule[hit] = EXCLUSION_RULES.index("attention")
+        reason[hit] = f"attention check {config['attention']['item']} not passed"
+    else:
+        flagged.append(("attention", hit))
     key_fields = fields(config["pseudonym"].get("key"), codebook, df.columns)
     ids, bits = respondent_id_array(df, key_fields, salt=job.salt)
     order = {name: i for i, name in enumerate(EXCLUSION_RULES)}
     flagged.sort(key=lambda pair: order[pair[0]])
     keep = rule < 0
     flags = {"flag_speeder": decision.flag_speeder, "flag_straightliner": straight}
+    if config.get("attention", {}).get("item"):
+        flags["flag_inattentive"] = inattentive
     data, missing = _table(parsed, codebook, keep, source_row, ids, flags)
     return PartitionResult(
         rule=rule,

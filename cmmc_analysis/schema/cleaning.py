@@ -20,7 +20,7 @@ import copy
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 
 from ..errors import SurveyDataError
 from ._base import Strict, expect, first_error
@@ -83,6 +83,27 @@ class StraightlinersRule(Rule):
     )
 
 
+def _texts(value: Any) -> Any:
+    """Numbers in a list of accepted answers are their text (``accept: [eight, 8]``)."""
+    if isinstance(value, list):
+        return [
+            str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value
+        ]
+    return value
+
+
+class AttentionRule(Rule):
+    """Rows failing an attention check (an item whose right answers are known)."""
+
+    item: Annotated[str, expect("an item id")] | None = Field(
+        None, description="the attention-check item (none: the rule is off)"
+    )
+    accept: Annotated[Texts, BeforeValidator(_texts)] = Field(
+        [], description="the right answers (case-, accent- and space-insensitive)"
+    )
+    exclude: Flag = Field(True, description="exclude the rows (false: flag them only)")
+
+
 class PseudonymRule(Rule):
     """How respondent ids are made (HMAC of the key with a secret salt)."""
 
@@ -105,6 +126,7 @@ class CleaningDoc(Strict):
     duplicates: DuplicatesRule = DuplicatesRule()
     speeders: SpeedersRule = SpeedersRule()
     straightliners: StraightlinersRule = StraightlinersRule()
+    attention: AttentionRule = AttentionRule()
     pseudonym: PseudonymRule = PseudonymRule()
 
 

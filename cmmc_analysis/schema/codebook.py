@@ -544,6 +544,16 @@ class CodebookDoc(Strict):
                 for field_id in getattr(options, key, []):
                     if field_id not in items:
                         raise problem(f"unknown item {field_id!r}", "cleaning", rule, key)
+        check = self.cleaning.attention
+        if check.item is not None and check.item not in items:
+            raise problem(
+                f"unknown item {check.item!r}; closest: {closest(check.item, items)}",
+                "cleaning",
+                "attention",
+                "item",
+            )
+        if check.item is not None and not check.accept:
+            raise problem("an attention check needs `accept:` answers", "cleaning", "attention")
         return self
 
     def _scale_of(self, item: ItemDoc) -> str | None:
