@@ -302,3 +302,32 @@ def test_attention_check_naming_an_unknown_item_is_refused():
     doc["cleaning"]["attention"]["item"] = "robot"
     with pytest.raises(CodebookError, match=r"cleaning\.attention\.item: unknown item 'robot'"):
         parse_codebook(doc, path="cb.yaml")
+
+
+def test_years_and_ids_are_shown_without_thousands_separators():
+    import pandas as pd
+
+    from cmmc_analysis.display.tables import format_table
+
+    doc = yaml.safe_load(yaml.safe_dump(CODEBOOK))
+    doc["items"] += [
+        {"id": "since", "type": "numeric", "format": "year", "text": "Using R since"},
+        {"id": "lines", "type": "numeric", "text": "Lines of code"},
+    ]
+    cb = parse_codebook(doc)
+    table = pd.DataFrame(
+        {
+            "item": ["since", "lines"],
+            "n": [1838, 1838],
+            "mean": [2013.7, 2013.7],
+            "max": [2020, 2020],
+        }
+    )
+    shown = format_table(table, lang="en", codebook=cb).data
+    assert shown.iloc[:, 1:].values.tolist() == [
+        ["1,838", "2013.70", "2020"],  # a year: no separator; its count keeps one
+        ["1,838", "2,013.70", "2,020"],
+    ]
+    with pytest.raises(CodebookError, match="expected year or id"):
+        doc["items"][-1]["format"] = "thousands"
+        parse_codebook(doc, path="cb.yaml")

@@ -53,6 +53,7 @@ __all__ = [
     "fmt_ci",
     "fmt_estimate",
     "fmt_estimate_ci",
+    "grouping_of",
 ]
 
 #: How a missing value is shown.
@@ -132,6 +133,22 @@ def fmt_number(x: Any, *, lang: str, digits: int = 1, grouping: bool = True) -> 
     ('-0,5', '–', '1.000.000')
     """
     return _format(x, lang=lang, digits=digits, grouping=grouping, percent=False)
+
+
+def grouping_of(codebook: Any, item_id: Any) -> bool:
+    """Whether an item's values take thousands separators: not for a numeric item whose
+    codebook entry says ``format: year`` or ``format: id`` (a year is 2013, never 2,013).
+
+    >>> from cmmc_analysis.codebook import parse_codebook
+    >>> cb = parse_codebook({"survey": {"id": "t", "source_language": "en", "languages": ["en"]},
+    ...     "items": [{"id": "since", "type": "numeric", "format": "year", "text": "Since?"}]})
+    >>> grouping_of(cb, "since"), grouping_of(cb, "other"), fmt_number(2013.7, lang="en",
+    ...     grouping=grouping_of(cb, "since"))
+    (False, True, '2013.7')
+    """
+    items = getattr(codebook, "items", None) or {}
+    item = items.get(item_id) if isinstance(item_id, str) else None
+    return not (item is not None and item.type == "numeric" and item.format in ("year", "id"))
 
 
 def fmt_int(x: Any, *, lang: str, grouping: bool = True) -> str:

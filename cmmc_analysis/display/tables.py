@@ -37,6 +37,7 @@ from .numbers import (
     fmt_number,
     fmt_p,
     fmt_share,
+    grouping_of,
     is_missing,
 )
 
@@ -381,6 +382,7 @@ def format_table(
         table = with_labels(table, codebook, lang)
     df = table.loc[:, list(columns)] if columns is not None else table
     pct = set(PERCENT_COLUMNS) | set(percent or ())
+    plain = _plain_rows(df, codebook)
     out = {}
     for col in df.columns:
         s = df[col]
@@ -396,8 +398,16 @@ def format_table(
         ):
             grouping = not _is_plain_integer(name)
             out[col] = s.map(lambda x, g=grouping: fmt_int(x, lang=lang, grouping=g))
+            if plain.any() and name not in _INT_COLUMNS:
+                out[col] = out[col].where(
+                    ~plain, s.map(lambda x: fmt_int(x, lang=lang, grouping=False))
+                )
         elif pd.api.types.is_float_dtype(s):
             out[col] = s.map(lambda x: fmt_number(x, lang=lang, digits=digits))
+            if plain.any():
+                out[col] = out[col].where(
+                    ~plain, s.map(lambda x: fmt_number(x, lang=lang, digits=digits, grouping=False))
+                )
         elif name.startswith("verdict") or name in ("direction", "rule", "change"):
             prefix = "verdict" if name.startswith("verdict") else name
             out[col] = s.map(
@@ -409,6 +419,13 @@ def format_table(
             out[col] = s.map(lambda x: MISSING if is_missing(x) else str(x))
     shown = pd.DataFrame(out, index=df.index).rename(columns=lambda c: header(str(c), lang))
     return _styled(shown.reset_index(drop=True))
+
+
+def _plain_rows(df: pd.DataFrame, codebook: Any) -> pd.Series:
+    """Rows about a numeric item with ``format: year`` or ``id`` (no thousands separators)."""
+    if codebook is None or "item" not in df:
+        return pd.Series(False, index=df.index)
+    return df["item"].map(lambda i: not grouping_of(codebook, i)).astype(bool)
 
 
 def _styled(shown: pd.DataFrame) -> pd.io.formats.style.Styler:
