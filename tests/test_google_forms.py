@@ -331,3 +331,21 @@ def test_years_and_ids_are_shown_without_thousands_separators():
     with pytest.raises(CodebookError, match="expected year or id"):
         doc["items"][-1]["format"] = "thousands"
         parse_codebook(doc, path="cb.yaml")
+
+
+def test_other_texts_go_to_a_scrubbed_free_text_table(tmp_path):
+    from cmmc_analysis.clean.output import other_text_table
+    from cmmc_analysis.io.reader import read_export
+
+    rows = _rows()
+    rows[6][1] = "reddit, mail me at ann@example.org"  # row 8's "Other" text
+    (tmp_path / "codebook.yaml").write_text(yaml.safe_dump(CODEBOOK), encoding="utf-8")
+    with open(tmp_path / "export.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([HEADER, *rows])
+    cb = parse_codebook(CODEBOOK)
+    raw = read_export(tmp_path / "export.csv", codebook=cb)
+    table = other_text_table(raw, cb, "sources")
+    # rows 5 and 8, sorted, the email scrubbed, the chosen options left out
+    assert table["text"].tolist() == ["my cat, mostly", "reddit, mail me at [email]"]
+    position = other_text_table(raw, cb, "position", source_rows=[9, 10, 11])
+    assert position["text"].tolist() == ["Retired, mostly"]

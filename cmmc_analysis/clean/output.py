@@ -13,7 +13,35 @@ from ..errors import SurveyDataError
 from ..io.cells import neutralise_formulas
 from ..survey import Survey
 
-__all__ = ["describe", "write_survey"]
+__all__ = ["describe", "write_survey", "other_text_table"]
+
+
+def other_text_table(raw, codebook, item: str, *, source_rows=None) -> pd.DataFrame:
+    """The respondents' own "Other" texts of a choice item with ``other:``, scrubbed.
+
+    As :func:`cmmc_analysis.privacy.scrub.free_text_table` for a comment: no id, no
+    source row, sorted, names, emails and phone numbers scrubbed. The texts are never
+    in the analysis table (there the answer counts as the "Other" option).
+
+    >>> from types import SimpleNamespace
+    >>> from cmmc_analysis.codebook import parse_codebook
+    >>> cb = parse_codebook({"survey": {"id": "t", "source_language": "en", "languages": ["en"]},
+    ...     "items": [{"id": "q", "type": "single", "text": "Q", "options": ["A"], "other": True}]})
+    >>> data = pd.DataFrame({"q": ["A", "ask ann@x.org", None], "source_row": [2, 3, 4]})
+    >>> other_text_table(SimpleNamespace(data=data), cb, "q")
+      item          text
+    0    q  ask [email]
+    """
+    from ..privacy.scrub import scrubbed_answers
+    from .parse import other_texts
+
+    spec = codebook.item(item)
+    if not spec.other:
+        raise SurveyDataError(f"parameter item={item!r} has no `other:` option in the codebook")
+    if item not in raw.data:
+        raise SurveyDataError(f"parameter item={item!r}: the export has no such column")
+    texts = other_texts(raw.data[item], spec, codebook)
+    return scrubbed_answers(raw, codebook, item, texts, source_rows)
 
 
 def describe(survey: Survey) -> str:

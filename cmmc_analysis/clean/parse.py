@@ -49,6 +49,7 @@ __all__ = [
     "answered",
     "straight_lines",
     "failed_attention",
+    "other_texts",
     "dropped",
 ]
 
@@ -301,6 +302,42 @@ def _parse_multi(codes, uniques, item: Item, codebook: Codebook, present) -> Par
     return Parsed(
         "multi", chosen[codes], reason[codes], action[codes], "multi", shown, codes, present, labels
     )
+
+
+def other_texts(col: pd.Series, item: Item, codebook: Codebook) -> pd.Series:
+    """Each row's own "Other" text of an item with ``other:`` (missing where none).
+
+    For a single-choice item the cell itself; for multiple choice what is left of the
+    cell once the options and not-an-answer labels are found in it. Worked out over the
+    distinct cell values. Never part of the analysis table: this is the raw text, for
+    :func:`cmmc_analysis.privacy.scrub.free_text_table` to scrub.
+
+    >>> from cmmc_analysis.codebook import parse_codebook
+    >>> cb = parse_codebook({"survey": {"id": "t", "source_language": "en", "languages": ["en"]},
+    ...     "items": [{"id": "q", "type": "multi", "text": "Q", "other": True,
+    ...                "options": [{"en": "A, a", "code": "a"}, {"en": "B", "code": "b"}]}]})
+    >>> other_texts(pd.Series(["A, a, my, own", "B", None]), cb.items["q"], cb).tolist()
+    ['my, own', nan, nan]
+    """
+    codes, uniques = factorize(col)
+    src = codebook.source_language
+    labels = item.option_labels(None, src)
+    nas = {normalise_text(lab.text(src)) for lab in item.not_an_answer}
+    texts = np.full(len(uniques) + 1, np.nan, dtype=object)
+    if item.other and item.type == "multi":
+        keys = option_keys(labels, item.separator)
+        for j, value in enumerate(uniques.tolist()):
+            rest = [r for r in match_options(value, keys, item.separator)[1]]
+            rest = [r for r in rest if normalise_text(r) not in nas]
+            texts[j] = item.separator.join(rest) if rest else np.nan
+    elif item.other:
+        scale_nas = [lab.text(src) for lab in item.not_an_answer]
+        code, _, action = label_lut(
+            [str(u) for u in uniques], labels, scale_nas, aliases=item.aliases, other=True
+        )
+        hit = np.flatnonzero(action[:-1] == A["other"])
+        texts[hit] = np.asarray(uniques, dtype=object)[hit]
+    return pd.Series(texts[codes], index=col.index, dtype="str")
 
 
 def apply_skip_logic(parsed: dict[str, Parsed], codebook: Codebook) -> None:

@@ -434,11 +434,18 @@ def free_text_table(
     spec = codebook.item(item)
     if spec.type != "text":
         raise SurveyDataError(
-            f"parameter item={item!r} is of type {spec.type!r}; expected a free-text item"
+            f"parameter item={item!r} is of type {spec.type!r}; expected a free-text item "
+            '(the "Other" texts of a choice item: cmmc_analysis.clean.other_text_table)'
         )
     if item not in raw.data:
         raise SurveyDataError(f"parameter item={item!r}: the export has no such column")
-    texts = raw.data[item]
+    return scrubbed_answers(raw, codebook, item, raw.data[item], source_rows)
+
+
+def scrubbed_answers(
+    raw: Any, codebook: Any, item: str, texts: pd.Series, source_rows: Iterable[int] | None
+) -> pd.DataFrame:
+    """The table of :func:`free_text_table` for ``texts`` (one per row of ``raw.data``)."""
     if source_rows is not None:
         texts = texts[raw.data["source_row"].isin(list(source_rows))]
     texts = texts.dropna().astype("str").str.strip()
