@@ -94,6 +94,11 @@ class Scale:
     not_an_answer: tuple[Label, ...]
     source_language: str
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``points: k``: exported as "1".."k" (the labels add a text to some points)
+    numbered: bool = False
+    #: the codes counted as top-2 / bottom-2 when the codebook says (else the default)
+    top2: tuple[int, ...] | None = None
+    bottom2: tuple[int, ...] | None = None
 
     @property
     def k(self) -> int:
@@ -476,6 +481,9 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
             _labels(s.not_an_answer),
             source,
             {k: tuple(v) for k, v in s.aliases.items()},
+            s.numbered,
+            None if s.top2 is None else tuple(sorted(s.top2)),
+            None if s.bottom2 is None else tuple(sorted(s.bottom2)),
         )
         for sid, s in model.scales.items()
     }

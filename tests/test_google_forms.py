@@ -28,6 +28,19 @@ SOCIAL = "Social media such as blogs, R-bloggers, Twitter, Slack, or GitHub cont
 
 CODEBOOK = {
     "survey": {"id": "gforms", "source_language": "en", "languages": ["en"]},
+    "scales": {
+        "enjoy10": {
+            "points": 10,
+            "labels": {1: "not at all", 10: "a great deal"},
+            "not_an_answer": ["I don't use R"],
+        },
+        "change3": {
+            "points": ["Decrease", "Stay the same", "Increase"],
+            "top2": [3],
+            "bottom2": [1],
+            "not_an_answer": ["I don't know what Shiny is"],
+        },
+    },
     "items": [
         {"id": "ts", "type": "datetime", "role": "submitted_at", "text": "Timestamp"},
         {
@@ -58,6 +71,8 @@ CODEBOOK = {
             "options": ["Student, undergraduate", "Student, graduate", "Staff"],
             "other": {"label": "Something else"},
         },
+        {"id": "enjoy", "type": "scale", "scale": "enjoy10", "text": "How much do you enjoy R?"},
+        {"id": "shiny", "type": "scale", "scale": "change3", "text": "Your use of Shiny will"},
         {
             "id": "robot_check",
             "type": "text",
@@ -72,6 +87,8 @@ HEADER = [
     "Where do you learn about new packages?",
     "Gender",
     "Your position",
+    "How much do you enjoy R?",
+    "Your use of Shiny will",
     "Type the number of characters in 'analysis' as a word",
 ]
 #: the attention-check answers of source rows 2..11 and of the two rows that fail it
@@ -113,8 +130,15 @@ def survey(tmp_path):
     return load_survey(tmp_path / "export.csv", codebook=tmp_path / "codebook.yaml")
 
 
+#: linear scale 1..10 and change scale answers of source rows 2..11 (rows 12, 13: blank)
+ENJOY = ["10", "9", "10", "1", "7", "I don't use R", "8", "9", "10", ""]
+SHINY = ["Increase", "Stay the same", "Increase", "Decrease", "I don't know what Shiny is",
+         "Increase", "Stay the same", "Increase", "", "Decrease"]  # fmt: skip
+
+
 def _rows():
-    return [[*r, c] for r, c in zip(ROWS, CHECKS, strict=True)] + FAILING
+    rows = [[*r, e, sh, c] for r, e, sh, c in zip(ROWS, ENJOY, SHINY, CHECKS, strict=True)]
+    return rows + [[*r[:4], "", "", r[4]] for r in FAILING]
 
 
 def _ticked(survey, code):
@@ -349,3 +373,49 @@ def test_other_texts_go_to_a_scrubbed_free_text_table(tmp_path):
     assert table["text"].tolist() == ["my cat, mostly", "reddit, mail me at [email]"]
     position = other_text_table(raw, cb, "position", source_rows=[9, 10, 11])
     assert position["text"].tolist() == ["Retired, mostly"]
+
+
+def test_a_linear_scale_with_end_labels_is_read_and_labelled(survey):
+    from cmmc_analysis.describe.likert import likert_summary
+
+    enjoy = survey.data.set_index("source_row")["enjoy"]
+    assert enjoy.cat.categories.tolist() == [
+        "1 = not at all", "2", "3", "4", "5", "6", "7", "8", "9", "10 = a great deal"
+    ]  # fmt: skip
+    # hand count over rows 2..11: 10 at rows 2, 4, 10; 9 at 3, 9; 8 at 8; 7 at 6; 1 at 5
+    counts = enjoy.value_counts()
+    assert counts["10 = a great deal"] == 3 and counts["9"] == 2 and counts["1 = not at all"] == 1
+    assert counts["8"] == 1 and counts["7"] == 1 and counts.sum() == 8
+    missing = survey.missing.set_index(survey.data["source_row"])["enjoy"]
+    assert missing.loc[[7, 11]].tolist() == ["not_an_answer", "blank"]
+    details = survey.log.details
+    logged = details.loc[details["column"] == "enjoy"]  # "1".."10" are read silently
+    assert list(zip(logged["source_row"], logged["action"], strict=True)) == [(7, "not_an_answer")]
+    row = likert_summary(survey, ["enjoy"]).iloc[0]
+    assert row["n"] == 8
+    assert row["top2"] == pytest.approx(5 / 8)  # 9 and 10: rows 2, 3, 4, 9, 10
+    assert row["bottom2"] == pytest.approx(1 / 8)  # 1 and 2: row 5
+
+
+def test_a_change_scale_has_the_top2_the_codebook_gives(survey):
+    from cmmc_analysis.describe.likert import likert_summary
+
+    row = likert_summary(survey, ["shiny"]).iloc[0]
+    # answered: rows 2..11 minus row 6 (not an answer) and row 10 (blank) = 8
+    # Increase: rows 2, 4, 7, 9 = 4; Decrease: rows 5, 11 = 2; Stay the same: 3, 8 = 2
+    assert row["n"] == 8
+    assert row["top2"] == pytest.approx(4 / 8)  # top2: [3] = Increase only
+    assert row["bottom2"] == pytest.approx(2 / 8)
+    assert row["net"] == pytest.approx(2 / 8)
+    assert row["n_not_an_answer"] == 1
+
+
+def test_numbered_scale_errors():
+    doc = yaml.safe_load(yaml.safe_dump(CODEBOOK))
+    doc["scales"]["enjoy10"]["labels"] = {11: "too far"}
+    with pytest.raises(CodebookError, match="no point 11 on a scale of 10 points"):
+        parse_codebook(doc, path="cb.yaml")
+    doc = yaml.safe_load(yaml.safe_dump(CODEBOOK))
+    doc["scales"]["change3"]["top2"] = [3, 4]
+    with pytest.raises(CodebookError, match=r"scales\.change3\.top2: expected codes from 1 to 3"):
+        parse_codebook(doc, path="cb.yaml")

@@ -140,6 +140,13 @@ def parse_item(
     if item.type in ("scale", "single"):
         labels, nas = labels_of(item, codebook)
         aliases = codebook.scales[item.scale].aliases if item.scale else item.aliases
+        categories = labels
+        if item.scale and codebook.scales[item.scale].numbered:  # cells hold "1".."k"
+            labels = [str(i) for i in range(1, len(categories) + 1)]
+            aliases = {
+                **{str(i + 1): (c,) for i, c in enumerate(categories) if c != str(i + 1)},
+                **{labels[categories.index(c)]: v for c, v in aliases.items()},
+            }
         codes, raw_lut, uniq = label_codes(col, labels, nas)
         code, reason, action = label_lut(
             uniq, labels, nas, aliases=aliases, other=item.other, sep=item.separator
@@ -148,7 +155,7 @@ def parse_item(
         filled = np.array([bool(u.strip()) for u in uniq] + [False], dtype=bool)
         return Parsed(
             "cat", code[codes], reason[codes], action[codes], "labels", raw_lut, codes,
-            filled[codes], labels,
+            filled[codes], categories,
         )  # fmt: skip
     codes, uniques = factorize(col) if cached is None else cached[:2]
     present = np.append(nonblank(uniques), False)[codes]

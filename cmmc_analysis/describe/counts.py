@@ -9,7 +9,8 @@ statistics of the sum are those of the whole.
 **Top-2 and bottom-2** are defined here and nowhere else (:func:`top2_codes`,
 :func:`bottom2_codes`): the two highest (lowest) points of a scale of 4 or more points,
 the highest (lowest) point of a scale of 3 points or fewer, where the two highest points
-would be two thirds of the scale. Every caller (summaries, share tests, claims, weights)
+would be two thirds of the scale; a codebook scale's own ``top2:`` / ``bottom2:`` codes
+(a 3-point change scale: ``top2: [3]``, ``bottom2: [1]``) override it. Every caller (summaries, share tests, claims, weights)
 asks these functions.
 
 Examples
@@ -85,6 +86,8 @@ def top2_codes(scale) -> list[int]:
     ([6, 7], [3, 4], [3])
     """
     k = _points(scale)
+    if getattr(scale, "top2", None):  # the codebook's own definition (scales.<id>.top2)
+        return sorted(int(c) for c in scale.top2)
     return list(range(k - _width(scale) + 1, k + 1))
 
 
@@ -96,6 +99,8 @@ def bottom2_codes(scale) -> list[int]:
     >>> bottom2_codes(7), bottom2_codes(3)
     ([1, 2], [1])
     """
+    if getattr(scale, "bottom2", None):  # the codebook's own (scales.<id>.bottom2)
+        return sorted(int(c) for c in scale.bottom2)
     return list(range(1, _width(scale) + 1))
 
 
@@ -158,7 +163,11 @@ def _counts(idx0: np.ndarray, k: int, w: np.ndarray | None, g: np.ndarray, size:
 
 
 def summary_from_counts(
-    counts: np.ndarray, sq_counts: np.ndarray | None = None, *, ci_level: float = 0.95
+    counts: np.ndarray,
+    sq_counts: np.ndarray | None = None,
+    *,
+    ci_level: float = 0.95,
+    scale=None,
 ) -> pd.DataFrame:
     """Statistics of a k-point item from its (weighted) counts per level.
 
@@ -170,6 +179,9 @@ def summary_from_counts(
         Same shape: sums of squared weights (default: ``counts``, i.e. unweighted).
     ci_level
         Confidence level of the Wilson interval of ``top2``.
+    scale
+        The item's codebook scale, for its own ``top2``/``bottom2`` codes (default: the
+        number of levels, and the default definition).
 
     Returns
     -------
@@ -200,7 +212,8 @@ def summary_from_counts(
         mean = shares @ x
         var = (shares * (x[None, :] - mean[:, None]) ** 2).sum(axis=1) * n_eff / (n_eff - 1)
     sd = np.sqrt(np.where(n_eff > 1, var, np.nan))
-    top, bottom = np.array(top2_codes(k)) - 1, np.array(bottom2_codes(k)) - 1
+    levels = k if scale is None else scale
+    top, bottom = np.array(top2_codes(levels)) - 1, np.array(bottom2_codes(levels)) - 1
     top2, bottom2 = shares[:, top].sum(axis=1), shares[:, bottom].sum(axis=1)
     low, high = wilson_interval(top2 * n_eff, n_eff, ci_level)
     out = pd.DataFrame(

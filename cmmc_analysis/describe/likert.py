@@ -248,7 +248,8 @@ def likert_summary(
         counts = _counts(x, k, w, g, size)
         sq = None if w is None else _counts(x, k, w**2, g, size)
         na = _not_an_answer(survey, item)
-        part = summary_from_counts(counts, sq, ci_level=ci_level)
+        scale = survey.codebook.scale_of(item)
+        part = summary_from_counts(counts, sq, ci_level=ci_level, scale=scale)
         part.insert(0, "item", item)
         part.insert(1, "label", survey.codebook.text(item))
         if by is not None:
@@ -261,7 +262,7 @@ def likert_summary(
         if order is not None:
             whole = _counts(x, k, w, np.zeros_like(g), 1)
             whole_sq = None if w is None else _counts(x, k, w**2, np.zeros_like(g), 1)
-            key = summary_from_counts(whole, whole_sq)[order].iloc[0]
+            key = summary_from_counts(whole, whole_sq, scale=scale)[order].iloc[0]
             part["_key"] = -key if np.isfinite(key) else np.inf
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)

@@ -337,7 +337,8 @@ def chunked_summary(
                              exclude_rows=exclude_rows, **options)  # fmt: skip
     parts = []
     for item in totals.items if items is None else list(items):
-        part = summary_from_counts(totals.counts[item], ci_level=ci_level)
+        scale = codebook.scale_of(item)
+        part = summary_from_counts(totals.counts[item], ci_level=ci_level, scale=scale)
         part.insert(0, "item", item)
         part.insert(1, "label", codebook.text(item))
         if by is not None:

@@ -304,16 +304,60 @@ class FieldworkDoc(Strict):
         return self
 
 
+def _numbered(value: Any, info: ValidationInfo) -> Any:
+    """``points: 10`` (a linear scale exporting "1".."10"): the points' texts are the
+    numbers, a point given a text in ``labels:`` reads "1 = not at all"."""
+    if not isinstance(value, Mapping) or not isinstance(value.get("points"), int):
+        return value
+    k, labels = value["points"], value.get("labels") or {}
+    if isinstance(k, bool) or not 2 <= k <= MAX_SCALE_POINTS:
+        raise problem(f"expected from 2 to {MAX_SCALE_POINTS} points, found {shown(k)}", "points")
+    if not isinstance(labels, Mapping):
+        raise problem(f"expected a mapping point -> text, found {shown(labels)}", "labels")
+    languages = context(info, "languages") or [""]
+    points = []
+    for i in range(1, k + 1):
+        text = labels.get(i, labels.get(str(i)))
+        if text is None:
+            points.append({lang: str(i) for lang in languages})
+        elif isinstance(text, str):
+            points.append({lang: f"{i} = {text}" for lang in languages})
+        elif isinstance(text, Mapping):
+            points.append({lang: f"{i} = {t}" for lang, t in text.items()})
+        else:
+            raise problem(f"expected a text, found {shown(text)}", "labels", i)
+    wrong = [p for p in labels if str(p) not in {str(i) for i in range(1, k + 1)}]
+    if wrong:
+        raise problem(f"no point {shown(wrong[0])} on a scale of {k} points", "labels")
+    out = {key: v for key, v in value.items() if key != "labels"}
+    return {**out, "points": points, "numbered": True}
+
+
+Codes = Annotated[list[int], expect("a list of point codes (1..k)")]
+
+
 class ScaleDoc(Strict):
-    """``scales.<id>``: ordered points (coded 1..k) and not-an-answer labels."""
+    """``scales.<id>``: ordered points (coded 1..k) and not-an-answer labels.
+
+    ``points: 10`` declares a numbered scale (Google Forms' linear scale, exported as
+    "1".."10"), with ``labels: {1: "not at all", 10: "a great deal"}`` for some points.
+    """
 
     points: Annotated[Labels, Field(min_length=2, max_length=MAX_SCALE_POINTS)] = Field(
-        description=f"ordered low -> high, coded 1..k (2 to {MAX_SCALE_POINTS} points)"
+        description=f"ordered low -> high, coded 1..k (2 to {MAX_SCALE_POINTS} points); "
+        "or a number k: points exported as 1..k"
     )
+    numbered: Flag = Field(False, description="set by `points: k` (not written by hand)")
     not_an_answer: Labels = Field([], description='labels that mean "no answer" (-> missing)')
     aliases: Aliases = Field(
         {}, description="point label -> variants read as it (case- and space-insensitive)"
     )
+    top2: Codes | None = Field(
+        None, description="the codes counted as top-2 (favourable), when the default is wrong"
+    )
+    bottom2: Codes | None = Field(None, description="the codes counted as bottom-2")
+
+    _numbered = model_validator(mode="before")(_numbered)
 
     @model_validator(mode="after")
     def _no_repeats(self, info: ValidationInfo) -> ScaleDoc:
@@ -324,6 +368,13 @@ class ScaleDoc(Strict):
         wrong = _alias_problem(self.aliases, [p.text(source) for p in self.points])
         if wrong:
             raise problem(wrong, "aliases")
+        k = len(self.points)
+        for key in ("top2", "bottom2"):
+            codes = getattr(self, key)
+            if codes is not None and (not codes or any(not 1 <= c <= k for c in codes)):
+                raise problem(f"expected codes from 1 to {k}, found {codes}", key)
+        if self.top2 and self.bottom2 and set(self.top2) & set(self.bottom2):
+            raise problem(f"top2 {self.top2} and bottom2 {self.bottom2} overlap", "top2")
         return self
 
 

@@ -166,7 +166,10 @@ def diverging_bars(
         side.set_xticks([])
         side.grid(False)
         side.tick_params(axis="y", labelleft=False, length=0)
-        side.set_xlabel(_wrap(t("fig.not_an_answer", lang), 14), fontsize=8)
+        own_na = na["label"].dropna().astype(str).unique() if "label" in na else []
+        # the scale's own not-an-answer label ("I don't know what Shiny is") when one
+        na_title = own_na[0] if len(own_na) == 1 else t("fig.not_an_answer", lang)
+        side.set_xlabel(_wrap(na_title, 14), fontsize=8)
         if own:
             _set_margins(fig, ax, side, labels, handles)
         else:
