@@ -419,3 +419,18 @@ def test_numbered_scale_errors():
     doc["scales"]["change3"]["top2"] = [3, 4]
     with pytest.raises(CodebookError, match=r"scales\.change3\.top2: expected codes from 1 to 3"):
         parse_codebook(doc, path="cb.yaml")
+
+
+def test_attention_check_in_the_interim_flow(tmp_path):
+    doc = yaml.safe_load(yaml.safe_dump(CODEBOOK))
+    doc["fieldwork"] = {"cutoffs": {"interim": "2024-03-25T13:15:30"}}
+    (tmp_path / "codebook.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
+    with open(tmp_path / "export.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([HEADER, *_rows()])
+    survey = load_survey(tmp_path / "export.csv", codebook=tmp_path / "codebook.yaml")
+    flow = survey.log.flow.set_index("rule")
+    # interim: rows 2..12 (submitted by 01:15 PM); row 12 fails, row 13 (01:16 PM) is final only
+    assert flow.loc["raw", "remaining_interim"] == 11
+    assert flow.loc["attention", "excluded_interim"] == 1
+    assert flow.loc["attention", "remaining_interim"] == 10
+    assert flow.loc["attention", "excluded"] == 2
