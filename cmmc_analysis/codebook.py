@@ -9,6 +9,10 @@ and the cleaning rules. The schema is documented in ``docs/codebook.md``.
 Nothing in this module knows the CMMC survey: any survey described by a codebook
 loads the same way.
 
+Length: over 500 lines. The Codebook's queries are many small methods over one object
+(items, scales, labels, translations, batteries, cut-offs); splitting the class would
+scatter one vocabulary.
+
 Examples
 --------
 >>> cb = load_codebook()

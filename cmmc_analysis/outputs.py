@@ -12,6 +12,10 @@ Inputs (the export, the codebook, the claims) are compared with outputs as files
 by ``(st_dev, st_ino)``: a hard link, a symbolic link or another spelling of the path
 of an input is the input.
 
+Length: over 500 lines. Every rule that keeps outputs away from inputs and foreign files
+(manifests, inode checks, the atomic swap, stale-folder clean-up) sits in one place, so
+that a reviewer reads the whole guarantee at once.
+
 Examples
 --------
 >>> import tempfile

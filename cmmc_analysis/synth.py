@@ -10,6 +10,11 @@ the clean draw (``truth``) and the list of planted defects (``planted``), which 
 cleaning tests use as ground truth. Everything specific to a survey lives in the two
 YAML files; see ``docs/simulation.md``.
 
+Length: over 500 lines. One calibrated model: drawing the respondents and planting the
+mess share the model's state and the planted-row list, and are kept together so the
+bundled export can be reproduced from one file; the benchmark generators live in
+benchmarks/.
+
 Examples
 --------
 >>> sim = simulate(seed=2020)

@@ -13,6 +13,10 @@ any, in the codebook's source language); this module turns them into what a read
   result table of the library;
 - :func:`format_claims` does the same for a verdict table, each claim in its own unit.
 
+Length: over 500 lines. The table views (summary, cuts, claims, ranking, weighting, ...)
+share one mechanism for headings, labels and numbers; each view is a few lines of
+configuration.
+
 Examples
 --------
 >>> df = pd.DataFrame({"item": ["a"], "n": [1200], "share": [0.4534], "p_value": [0.0002]})

@@ -6,6 +6,9 @@ numbers and their unit (:func:`detect_number`), multiple choice and its separato
 (:func:`detect_multi`), and the order of ranged options (:func:`range_order`).
 Each returns what it found and, when unsure, why.
 
+Length: over 500 lines. One guess per kind of column (scale, choice, number, timestamp,
+personal data, free text), each a short function over the same column profile.
+
 Examples
 --------
 >>> make_id("Qual è il suo ruolo?", set())

@@ -11,6 +11,10 @@ candidates and simple skip conditions. Every unsure guess carries a ``# check:``
 comment. The draft is checked before it is returned: it loads with
 :func:`cmmc_analysis.codebook.parse_codebook` and reads the export it came from.
 
+Length: over 500 lines. The draft's cross-column rules (grids, skip conditions,
+constructs, fieldwork) read the same per-column guesses; a candidate for a split into
+export.py and crosscolumn.py.
+
 Examples
 --------
 >>> from cmmc_analysis.paths import DEFAULT_EXPORT

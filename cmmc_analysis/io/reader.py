@@ -10,6 +10,10 @@ Headers are matched to items by id or by question text (``Codebook.header``), af
 :func:`normalise_text` (case, stray spaces, typographic quotes, missing accents).
 The file is only ever read.
 
+Length: over 500 lines. The CSV path (decoding, sniffing, field-count checks, record
+counts, repeated headers) is one sequence of checks on the same bytes; header matching
+lives in io/headers.py, decoding helpers in io/text.py.
+
 Examples
 --------
 >>> import tempfile, pathlib

@@ -10,6 +10,10 @@ under a size cap (a zip bomb is refused, not expanded). A damaged archive, a mis
 sheet part or a shared-string index that points nowhere is an
 :class:`~cmmc_analysis.errors.ExportError` naming the file (and the row and column).
 
+Length: over 500 lines. A small, strict reader of the sheet XML (cells, shared strings,
+styles, dates, bounds) written against hostile files; its parts only make sense
+together.
+
 Examples
 --------
 >>> import io, openpyxl, pathlib, tempfile

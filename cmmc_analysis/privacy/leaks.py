@@ -3,6 +3,10 @@
 :func:`pii_values` lists the values that must never appear in a report;
 :func:`scan_for_leaks` searches files for them; :func:`check_reports_for_leaks`
 fails a report build that holds any of them.
+
+Length: over 500 lines. The scan's normalisations (Unicode, invisible characters, look-
+alike letters, name orders, truncations) and the file kinds it reads are kept with the
+scan they serve.
 """
 
 from __future__ import annotations

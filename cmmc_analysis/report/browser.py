@@ -11,6 +11,9 @@ The browser is found from the ``CMMC_CHROMIUM`` environment variable, else
 downloads are never used. When no browser can be started,
 :class:`BrowserUnavailable` says why (tests skip on it).
 
+Length: over 500 lines. Each browser check is a short function on the same page session
+(console, images, network, overflow, print, phone).
+
 Examples
 --------
 >>> report = PageReport(path="index.html", title="Report", lang="en")

@@ -8,6 +8,10 @@ items are scale items of equal length, a skip condition names an option, ...).
 :mod:`cmmc_analysis.codebook` builds the :class:`~cmmc_analysis.codebook.Codebook`
 from the validated model.
 
+Length: over 500 lines. The codebook file's models (survey, scales, items, grids,
+constructs, cleaning, export layout) validate against each other and are kept in one
+module so that the generated reference in docs/codebook.md follows the file's order.
+
 Examples
 --------
 >>> doc = {"survey": {"id": "tiny", "source_language": "en", "languages": ["en"]},

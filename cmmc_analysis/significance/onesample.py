@@ -1,4 +1,8 @@
-"""One-sample tests: is an item centred above / below neutral? is a share above a value?"""
+"""One-sample tests: is an item centred above / below neutral? is a share above a value?
+
+Length: over 500 lines. The one-sample tests (against neutral, a share, a quantile)
+share the input handling of a Survey or a DataFrame and the R-compatible options.
+"""
 
 from __future__ import annotations
 
