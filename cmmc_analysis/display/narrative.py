@@ -260,15 +260,19 @@ def margin_sentences(summary: pd.DataFrame, *, lang: str) -> str:
     return "\n".join(lines)
 
 
-def claims_method_notes(claims: Any, *, lang: str) -> list[str]:
+def claims_method_notes(claims: Any, *, lang: str, interim: bool = True) -> list[str]:
     """The methods section's sentences on how claims were read (wording, looks).
 
-    ``claims`` is the :class:`~cmmc_analysis.claims.spec.ClaimSet` the page evaluated.
+    ``claims`` is the :class:`~cmmc_analysis.claims.spec.ClaimSet` the page evaluated;
+    ``interim`` says whether the page looked at an interim cut too (without one there
+    is a single look and no sentence on alpha spending).
 
     >>> from cmmc_analysis.claims import load_claims
     >>> notes = claims_method_notes(load_claims(), lang="en")
     >>> notes[0].startswith('Reading the claims: "about X" is X ± 10 points'), "O'Brien" in notes[1]
     (True, True)
+    >>> len(claims_method_notes(load_claims(), lang="en", interim=False))
+    1
     """
     check_lang(lang)
     w = claims.wording
@@ -289,7 +293,7 @@ def claims_method_notes(claims: Any, *, lang: str) -> list[str]:
         alpha=fmt_share(claims.alpha, lang=lang, digits=0),
         spending=t(f"methods.spending_{claims.sequential}", lang),
     )
-    return [wording + ".", sequential + "."]
+    return [wording + ".", sequential + "."] if interim else [wording + "."]
 
 
 #: The distributions whose versions a report states.
