@@ -96,3 +96,20 @@ def test_cli_clean_with_the_dask_engine_writes_the_same_files(client, messy, tmp
         assert main(args + (["--scheduler", address] if engine == "dask" else [])) == 0
     for name in ("clean.csv", "missing.csv", "flow.csv", "changes.csv", "details.csv"):
         assert (tmp_path / "p" / name).read_bytes() == (tmp_path / "d" / name).read_bytes()
+
+
+def test_report_engine_reaches_the_notebooks_through_the_environment(monkeypatch):
+    """`report --engine dask --scheduler A` sets what the notebooks' load_survey reads."""
+    import os
+
+    from cmmc_analysis.cli import _engine, build_parser
+
+    for name in ("CMMC_ENGINE", "CMMC_DASK_SCHEDULER"):
+        monkeypatch.delenv(name, raising=False)
+    address = "tcp://127.0.0.1:8786"
+    args = build_parser().parse_args(["report", "--engine", "dask", "--scheduler", address])
+    assert _engine(args, for_kernels=True) == {"engine": "dask", "scheduler": address}
+    assert (os.environ["CMMC_ENGINE"], os.environ["CMMC_DASK_SCHEDULER"]) == ("dask", address)
+    monkeypatch.setenv("CMMC_ENGINE", "spark")  # load_survey's default engine is the variable
+    with pytest.raises(SurveyDataError, match="parameter engine='spark'"):
+        load_survey()
