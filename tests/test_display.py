@@ -188,14 +188,13 @@ def test_years_and_ids_have_no_thousands_separator() -> None:
 
 def test_every_public_display_name_is_importable_from_the_package() -> None:
     import cmmc_analysis.display as display
-    from cmmc_analysis.display import banner, i18n, narrative, numbers, plots, tables
+    from cmmc_analysis.display import banner, findings, i18n, narrative, numbers, plots, tables
 
-    for module in (i18n, numbers, tables, banner, narrative, plots):
+    modules = (i18n, numbers, tables, banner, narrative, findings, plots)
+    for module in modules:
         for name in module.__all__:
             assert getattr(display, name) is getattr(module, name), name
-    assert sorted(display.__all__) == sorted(
-        n for m in (i18n, numbers, tables, banner, narrative, plots) for n in m.__all__
-    )
+    assert sorted(display.__all__) == sorted(n for m in modules for n in m.__all__)
 
 
 def test_with_labels_puts_the_page_language_into_computed_tables() -> None:

@@ -48,6 +48,7 @@ class Claim:
     where: Mapping[str, Sequence[str]] | None = None
     cuts: tuple[str, ...] | None = None
     title: Mapping[str, str] | None = None
+    label: Mapping[str, str] | None = None
 
     def text(self, lang: str) -> str:
         """The statement in ``lang`` (falls back to the first language given)."""
@@ -57,11 +58,27 @@ class Claim:
         """The claim's ``title`` in ``lang`` (a section heading), else its id and statement.
 
         >>> load_claims().get("S9").heading("en")
-        'Technology adoption (S9)'
+        'Technology adoption'
         """
         if self.title:
             return self.title.get(lang) or next(iter(self.title.values()))
         return f"{self.id}: {self.text(lang)}"
+
+    def short(self, lang: str, width: int = 60) -> str:
+        """The claim's short ``label`` in ``lang``, else its statement cut at a word.
+
+        >>> load_claims().get("S9").short("en")
+        'Technology adoption'
+        >>> Claim("X", {"en": "A rather long statement " * 5}, ("q",), {}, {}).short("en", 30)
+        'A rather long statement A…'
+        """
+        if self.label:
+            return self.label.get(lang) or next(iter(self.label.values()))
+        text = " ".join(self.text(lang).split()).lstrip("…. ")
+        if len(text) <= width:
+            return text
+        cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(",;:")
+        return cut + "…"
 
 
 @dataclass(frozen=True, repr=False)
@@ -155,6 +172,7 @@ def parse_claims(doc: Any, *, codebook: Codebook, path: str | Path | None = None
             {k: list(v) for k, v in c.where.items()} if c.where is not None else None,
             tuple(c.cuts) if c.cuts else None,
             dict(c.title) if c.title else None,
+            dict(c.label) if c.label else None,
         )
         for c in model.claims
     )

@@ -14,6 +14,8 @@ language; this package turns them into a page in the report's language (``"it"``
 ``banner``             a computed banner laid out for a page: :func:`format_banner`
 ``narrative``          sentences from results: :func:`methods_text`,
                        :func:`significance_summary`, :func:`claim_sentences`, ...
+``findings``           the findings page for members: :func:`findings_summary`,
+                       :func:`members_table`, :func:`claim_said`, :func:`reading_box`
 ``plots``              figures: :func:`diverging_bars`, :func:`interval_plot`,
                        :func:`segment_heatmap`, :func:`embed` (imported on first use)
 =====================  ==================================================================
@@ -34,6 +36,8 @@ from typing import Any
 
 from .banner import *  # noqa: F403
 from .banner import __all__ as _banner_all
+from .findings import *  # noqa: F403
+from .findings import __all__ as _findings_all
 from .i18n import *  # noqa: F403
 from .i18n import __all__ as _i18n_all
 from .narrative import *  # noqa: F403
@@ -60,6 +64,7 @@ __all__ = [
     *_tables_all,
     *_banner_all,
     *_narrative_all,
+    *_findings_all,
     *_PLOTS,
 ]
 

@@ -209,6 +209,10 @@ class ClaimDoc(Strict):
     title: Annotated[dict[str, str], expect("a mapping language -> text")] | None = Field(
         None, description="a section heading for the claim (descriptive claims get a section)"
     )
+    label: Annotated[dict[str, str], expect("a mapping language -> text")] | None = Field(
+        None,
+        description="a short label for tables and charts (default: the statement, shortened)",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -232,6 +236,8 @@ class ClaimDoc(Strict):
             raise problem(f"expected a text in each language {list(cb.languages)}", "statement")
         if self.title is not None and any(not self.title.get(lang) for lang in cb.languages):
             raise problem(f"expected a text in each language {list(cb.languages)}", "title")
+        if self.label is not None and any(not self.label.get(lang) for lang in cb.languages):
+            raise problem(f"expected a text in each language {list(cb.languages)}", "label")
         if self.items is None and self.item is None:
             raise problem("expected `item: ID` or `items: [ID, ...]`", "item")
         for item in self.item_ids:

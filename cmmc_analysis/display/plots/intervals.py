@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ..i18n import check_lang, t
 from ..numbers import SHARE_STATISTICS, fmt_number, fmt_share
@@ -25,13 +28,17 @@ def interval_plot(
     by: str = "cut",
     label: str = "claim",
     ax: Axes | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Figure:
     """Each row's estimate with its confidence interval against its threshold.
 
     One panel per ``label`` value (each claim has its own scale: shares, means or
     medians), one marker per ``by`` value (interim vs final, top to bottom) with its
-    interval (``ci_low`` to ``ci_high``), and the threshold as a dashed vertical line.
-    With a ``statistic`` column, share claims get a percentage axis.
+    interval (``ci_low`` to ``ci_high``), and the claimed region: a shaded band from
+    ``threshold_low`` to ``threshold_high`` when the table has them (open ends reach
+    the panel's edge), else the threshold as a dashed vertical line. With a
+    ``statistic`` column, share claims get a percentage axis with whole-percent ticks.
+    The legend sits below the panels, off the data.
 
     Parameters
     ----------
@@ -44,6 +51,8 @@ def interval_plot(
         Column names.
     ax
         Draw every row on this one Axes instead (for estimates on a common scale).
+    names
+        Panel titles by ``label`` value (e.g. the claims' short labels; default: the value).
 
     Returns
     -------
@@ -63,6 +72,7 @@ def interval_plot(
     _require(table, [label, by, estimate, "ci_low", "ci_high", threshold, "n"], "interval_plot")
     claims = list(dict.fromkeys(table[label].astype(str)))
     cuts = list(dict.fromkeys(table[by].astype(str)))
+    band_label: str | None = t("fig.claimed", lang)
     markers = ["o", "s", "D", "^"]
     colours = ["#e66101", "#5e3c99", "#1b7837", "#555555"]
     with theme({"axes.grid.axis": "x"}):
@@ -100,24 +110,46 @@ def interval_plot(
                     else None,
                 )
             thr = rows[threshold].dropna()
-            if len(thr):
+            low, high = _band(rows)
+            if low is not None and ax is None:
+                x0, x1 = cax.get_xlim()
+                ends = [v for v in (low, high) if not math.isinf(v)]
+                lo_lim, hi_lim = min(x0, *ends), max(x1, *ends)
+                pad = 0.08 * (hi_lim - lo_lim or 1.0)
+                lo_lim, hi_lim = lo_lim - pad, hi_lim + pad
+                lo = lo_lim if math.isinf(low) else low
+                hi = hi_lim if math.isinf(high) else high
+                cax.axvspan(lo, hi, color="#92c5de", alpha=0.35, linewidth=0, label=band_label)
+                band_label = None
+                for end in ends:
+                    cax.axvline(end, color="#2166ac", linestyle="--", linewidth=1)
+                cax.set_xlim(lo_lim, hi_lim)
+            elif len(thr):
                 cax.axvline(float(thr.iloc[0]), color="#b2182b", linestyle="--", linewidth=1)
             n_text = _n_text(rows["n"].tolist(), lang)
             if ax is None:
-                cax.set_title(f"{claim} (n = {n_text})", loc="left", fontsize=10)
+                name = (names or {}).get(claim, claim)
+                cax.set_title(f"{name} (n = {n_text})", loc="left", fontsize=10)
                 cax.set_yticks([])
                 cax.set_ylim(-0.6, 0.6)
             stat = rows["statistic"].iloc[0] if "statistic" in rows else None
             one = (
                 (lambda x, _: fmt_share(x, lang=lang, digits=0))
                 if stat in SHARE_STATISTICS
-                else (lambda x, _: fmt_number(x, lang=lang, digits=2))
+                else (lambda x, _: fmt_number(x, lang=lang, digits=_digits(x)))
             )
+            cax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
             cax.xaxis.set_major_formatter(FuncFormatter(one))
         if ax is not None:
             ax.set_yticks(range(len(claims)), labels=claims)
             ax.invert_yaxis()
-        axes[0].legend(loc="lower right", ncols=len(cuts))
+        handles, labels = axes[0].get_legend_handles_labels()
+        if ax is None:
+            fig.legend(
+                handles, labels, loc="outside lower center", ncols=len(labels), frameon=False
+            )
+        else:
+            axes[0].legend(loc="best", ncols=len(cuts))
         axes[-1].set_xlabel(t("fig.interval_axis", lang))
         fig.suptitle(
             f"{title} (n = {_n_text(table['n'].tolist(), lang)})",
@@ -126,3 +158,19 @@ def interval_plot(
             ha="left",
         )
     return fig
+
+
+def _digits(x: float) -> int:
+    """Decimals a tick needs (0 to 2)."""
+    return next((d for d in (0, 1, 2) if abs(round(x, d) - x) < 1e-9), 2)
+
+
+def _band(rows: pd.DataFrame) -> tuple[float | None, float | None]:
+    """The claimed region of a claim's rows (``threshold_low``/``threshold_high``)."""
+    if "threshold_low" not in rows or "threshold_high" not in rows:
+        return None, None
+    lows, highs = rows["threshold_low"].dropna(), rows["threshold_high"].dropna()
+    if not len(lows) or not len(highs):
+        return None, None
+    low, high = float(lows.iloc[0]), float(highs.iloc[0])
+    return (None, None) if math.isinf(low) and math.isinf(high) else (low, high)
