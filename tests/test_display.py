@@ -163,14 +163,30 @@ def test_methods_text_lists_what_was_run() -> None:
     text = methods_text([tests], lang="en", log=log)
     lines = text.splitlines()
     assert lines[0] == "### Methods"
-    assert (
-        lines[2]
-        == "- **Tests run**: Wilcoxon signed-rank vs 3, zero_method=pratt; Kruskal-Wallis H."
-    )
-    assert lines[3] == "- **Multiplicity corrections**: holm."  # "none" is not a correction
-    assert len(lines[4]) < 300 and lines[4].endswith("….")  # a long family is shortened
+    assert lines[2] == (
+        "- **Tests run**: Wilcoxon signed-rank vs 3, zeros handled as Pratt proposed; "
+        "Kruskal-Wallis H."
+    )  # no code words
+    assert lines[3] == "- **Multiplicity corrections**: Holm."  # "none" is not a correction
     assert "- **Rows excluded in cleaning**: duplicates 2, speeders 1." in lines
-    assert re.search(r"pandas \d", lines[-1])
+    assert not any(re.search(r"pandas \d", line) for line in lines)  # versions: the footer
+    italian = methods_text([tests], lang="it", log=log)
+    assert "test di Wilcoxon dei ranghi con segno contro 3, zeri trattati alla Pratt" in italian
+    assert "zero_method" not in italian and "signed-rank" not in italian
+
+
+def test_methods_name_items_by_text_and_cut_long_lists_at_a_clause() -> None:
+    from cmmc_analysis.codebook import load_codebook
+
+    cb = load_codebook()
+    ids = list(cb.items)[:3]
+    tab = pd.DataFrame({"family": ["; ".join(f"{i} by role" for i in ids * 20)]})
+    text = methods_text([tab], lang="en", codebook=cb)
+    line = next(x for x in text.splitlines() if x.startswith("- **Families of tests**"))
+    assert cb.text(ids[0], "en") in line and ids[0] not in line
+    assert re.search(r"; and \d+ more\.$", line)  # cut at a clause, the rest counted
+    runs = pd.DataFrame({"family": ["pairwise within " + ", ".join(list(cb.scale_items)[:6])]})
+    assert "pairwise within 6 questions." in methods_text([runs], lang="en", codebook=cb)
 
 
 @given(st.floats(min_value=-1e12, max_value=1e12, allow_nan=False), st.integers(0, 4))

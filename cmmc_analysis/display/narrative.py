@@ -38,6 +38,7 @@ __all__ = [
     "package_versions",
     "versions_markdown",
     "methods_text",
+    "plain_method",
 ]
 
 
@@ -336,16 +337,88 @@ def versions_markdown(*, lang: str, packages: Iterable[str] = VERSION_PACKAGES) 
     return f"### {t('nb.versions', lang)}\n\n{items}"
 
 
-def _distinct(tables: Iterable[pd.DataFrame], column: str, limit: int = 240) -> list[str]:
+def _phrases() -> dict[str, list[tuple[str, str]]]:
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(__file__).resolve().parent / "methods_phrases.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out: dict[str, list[tuple[str, str]]] = {}
+    for lang in ("it", "en"):
+        pairs = [(code, words[lang]) for code, words in doc["code"]]
+        pairs += sorted(((a, b) for a, b in doc.get(lang) or []), key=lambda p: -len(p[0]))
+        out[lang] = pairs
+    return out
+
+
+_PHRASES: dict[str, list[tuple[str, str]]] = {}
+_WHOLE = {"t": {"it": "t di Student", "en": "Student's t"}}
+
+
+def plain_method(text: str, *, lang: str, codebook: Any = None) -> str:
+    """A method, family or interval description in the page's words.
+
+    Code words (argument and column names) become words; in Italian the computing
+    functions' English phrases are replaced (``methods_phrases.yaml``) and decimal
+    points become commas; with a codebook, runs of four or more item ids become "N
+    questions" and single ids their texts.
+
+    >>> plain_method("Wilcoxon signed-rank vs 3, zero_method=pratt", lang="it")
+    'test di Wilcoxon dei ranghi con segno contro 3, zeri trattati alla Pratt'
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> plain_method("pairwise within tech_cloud, tech_video (1 pairs)", lang="en",
+    ...              codebook=load_codebook())
+    'pairwise within cloud contact-center solutions, video assistance (1 pairs)'
+    """
+    import re
+
+    if not _PHRASES:
+        _PHRASES.update(_phrases())
+    if text in _WHOLE:
+        return _WHOLE[text][lang]
+    if codebook is not None:
+        known = [*codebook.items, *codebook.constructs]
+        ids = "|".join(sorted((re.escape(i) for i in known), key=len, reverse=True))
+        run = re.compile(rf"(?<![\w])(?:{ids})(?:(?:, | > | - )(?:{ids})){{3,}}(?![\w])")
+        text = run.sub(
+            lambda m: t("methods.n_items", lang, n=len(re.split(", | > | - ", m.group(0)))), text
+        )
+        one = re.compile(rf"(?<![\w])({ids})(?![\w])")
+        text = one.sub(lambda m: item_label(codebook, m.group(1), lang), text)
+    for code, words in _PHRASES[lang]:
+        text = text.replace(code, words)
+    if lang == "it":
+        text = re.sub(r"(?<=\d)\.(?=\d)", ",", text)
+    return " ".join(text.split())
+
+
+def _distinct(
+    tables: Iterable[pd.DataFrame], column: str, *, lang: str, codebook: Any, limit: int = 400
+) -> list[str]:
     seen: dict[str, None] = {}
     for table in tables:
         if column in table:
             for v in table[column].dropna().astype(str):
                 if v and v != "none":
                     seen.setdefault(
-                        v if len(v) <= limit else v[: limit - 1].rsplit(" ", 1)[0] + " …", None
+                        _clauses(plain_method(v, lang=lang, codebook=codebook), lang, limit), None
                     )
     return list(seen)
+
+
+def _clauses(text: str, lang: str, limit: int) -> str:
+    """A long list of clauses cut at a clause, saying how many more there are."""
+    if len(text) <= limit:
+        return text
+    parts = text.split("; ")
+    kept: list[str] = []
+    for part in parts:
+        if kept and len("; ".join([*kept, part])) > limit:
+            break
+        kept.append(part)
+    rest = len(parts) - len(kept)
+    return "; ".join(kept) + (t("methods.and_more", lang, n=rest) if rest else "")
 
 
 def methods_text(
@@ -354,13 +427,15 @@ def methods_text(
     lang: str,
     log: Any = None,
     notes: Sequence[str] = (),
+    codebook: Any = None,
 ) -> str:
     """The methods section of a notebook, generated from the result tables it showed.
 
     Lists the distinct tests (``method``), corrections (``correction``), families
     (``family``) and interval methods (``ci_method``) found in ``tables``, the base and
-    missing-data rules, the rows excluded in cleaning per rule (from ``log.excluded``),
-    and the package versions.
+    missing-data rules and the rows excluded in cleaning per rule (from ``log.excluded``),
+    in the page's words (:func:`plain_method`); the versions are the page's footer
+    (:func:`versions_markdown`), stated once.
 
     Parameters
     ----------
@@ -373,6 +448,8 @@ def methods_text(
     notes
         Further sentences to append (e.g. how ties at the midpoint were handled, when a
         table's ``method`` does not say).
+    codebook
+        For item texts instead of ids.
 
     Returns
     -------
@@ -384,7 +461,7 @@ def methods_text(
     >>> tab = pd.DataFrame({"method": ["Wilcoxon signed-rank, zero_method=pratt"],
     ...                     "correction": ["holm"], "family": ["scale items vs neutral"]})
     >>> text = methods_text([tab], lang="en")
-    >>> "Wilcoxon signed-rank, zero_method=pratt" in text, "holm" in text
+    >>> "Wilcoxon signed-rank, zeros handled as Pratt proposed" in text, "Holm" in text
     (True, True)
     """
     check_lang(lang)
@@ -396,7 +473,7 @@ def methods_text(
         ("methods.families", "family"),
         ("methods.ci", "ci_method"),
     ):
-        values = _distinct(tables, column)
+        values = _distinct(tables, column, lang=lang, codebook=codebook)
         if values:
             lines.append(f"- **{t(key, lang)}**: " + "; ".join(values) + ".")
     lines.append(f"- {t('methods.bases', lang)}")
@@ -417,6 +494,4 @@ def methods_text(
                 f"- **{t('methods.exclusions', lang)}**: {t('methods.no_exclusions', lang)}"
             )
     lines.extend(f"- {note}" for note in notes)
-    versions = ", ".join(f"{k} {v}" for k, v in package_versions().items())
-    lines.append(f"- **{t('methods.versions', lang)}**: {versions}.")
     return "\n".join(lines)

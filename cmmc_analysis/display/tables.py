@@ -73,6 +73,8 @@ _INT_COLUMNS = (
     "n_without",
 )
 _P_COLUMNS = ("p_value", "p_adjusted")
+#: Columns of item, construct or export-column ids, shown as texts with a codebook.
+_ID_COLUMNS = ("item", "item_a", "item_b", "construct", "segment", "column")
 
 
 def _is_plain_integer(name: str) -> bool:
@@ -417,7 +419,7 @@ def format_table(
             out[col] = s.map(
                 lambda x, p=prefix: text_or(f"{p}.{x}", lang, x) if isinstance(x, str) else MISSING
             )
-        elif name in ("item", "construct", "segment") and codebook is not None:
+        elif name in _ID_COLUMNS and codebook is not None:
             out[col] = s.map(lambda x: item_label(codebook, x, lang))
         else:
             out[col] = s.map(lambda x: MISSING if is_missing(x) else str(x))
