@@ -53,6 +53,7 @@ __all__ = [
     "DEFAULT_CLEANING",
     "Label",
     "Scale",
+    "guess_polarity",
     "Grid",
     "Item",
     "Construct",
@@ -84,6 +85,20 @@ class Label:
         return next(iter(self.texts.values()))
 
 
+#: First-point words that mark a unipolar scale (amount or frequency from nothing up).
+UNIPOLAR_STARTS = ("nessun", "nessuna", "nessuno", "mai", "none", "never", "no effect")
+
+
+def guess_polarity(first_point: str) -> str:
+    """``"unipolar"`` when a scale's lowest point says "none" or "never", else ``"bipolar"``.
+
+    >>> guess_polarity("Nessun effetto"), guess_polarity("Per nulla d'accordo")
+    ('unipolar', 'bipolar')
+    """
+    text = " ".join(first_point.lower().split()) + " "
+    return "unipolar" if text.startswith(tuple(w + " " for w in UNIPOLAR_STARTS)) else "bipolar"
+
+
 @dataclass(frozen=True)
 class Scale:
     """An ordered response scale: points coded 1..k, plus not-an-answer labels.
@@ -103,6 +118,8 @@ class Scale:
     #: the codes counted as top-2 / bottom-2 when the codebook says (else the default)
     top2: tuple[int, ...] | None = None
     bottom2: tuple[int, ...] | None = None
+    #: ``"bipolar"`` (agreement, change) or ``"unipolar"`` (amount, frequency)
+    polarity: str = "bipolar"
 
     @property
     def k(self) -> int:
@@ -488,6 +505,7 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
             s.numbered,
             None if s.top2 is None else tuple(sorted(s.top2)),
             None if s.bottom2 is None else tuple(sorted(s.bottom2)),
+            s.polarity or guess_polarity(_labels(s.points)[0].text(source)),
         )
         for sid, s in model.scales.items()
     }

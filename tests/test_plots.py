@@ -144,14 +144,15 @@ def test_interval_plot_one_panel_per_claim_with_threshold() -> None:
     assert fig._suptitle.get_text() == "Claims (n = 103–232)"
     interim, final = (c.lines[0].get_ydata()[0] for c in s2.containers)
     assert interim > final  # interim drawn above final
-    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["interim", "final"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["interim", "final"]
 
 
 def test_interval_plot_percent_axis_for_shares() -> None:
     tab = claims_table().assign(statistic=["share"] * 4 + ["quantile"])
     fig = plots.interval_plot(tab, lang="it", title="Affermazioni")
     assert fig.axes[0].xaxis.get_major_formatter()(0.8, 0) == "80 %"
-    assert fig.axes[2].xaxis.get_major_formatter()(80, 0) == "80,00"
+    assert fig.axes[2].xaxis.get_major_formatter()(80, 0) == "80"  # ticks without spare zeros
+    assert fig.axes[2].xaxis.get_major_formatter()(2.5, 0) == "2,5"
 
 
 def test_interval_plot_on_one_axes() -> None:
@@ -201,3 +202,34 @@ def test_embed_alt_text_and_png() -> None:
     assert meta["alt"] == "Battery (n = 100–110)"
     assert img.data.startswith(b"\x89PNG")
     assert isinstance(fig.axes[0], Axes)
+
+
+def test_a_unipolar_scale_is_drawn_from_zero_with_shares_on_the_bars() -> None:
+    """The effect battery (none ... very significant) starts at 0: no bar left of zero."""
+    from matplotlib.patches import Rectangle
+
+    from cmmc_analysis.codebook import load_codebook
+    from cmmc_analysis.describe import distribution
+    from cmmc_analysis.display import diverging_bars
+    from cmmc_analysis.survey import load_survey
+
+    cb = load_codebook()
+    items = [i for i in cb.scale_items if i.startswith("effect_")]
+    assert cb.scale_of(items[0]).polarity == "unipolar"  # set in data/codebook.yaml
+    assert cb.scale_of("org_models").polarity == "bipolar"
+    dist = distribution(load_survey(None, codebook=cb), items)
+    fig = diverging_bars(dist, lang="it", title="Effetti", polarity="unipolar")
+    bars = [p for p in fig.axes[0].artists if isinstance(p, Rectangle)]
+    bars += [p for p in fig.axes[0].patches if isinstance(p, Rectangle)]
+    assert len(bars) == len(items) * 5
+    assert min(b.get_x() for b in bars) >= 0  # no bar extends left of zero
+    rows = {}
+    for b in bars:
+        rows.setdefault(round(b.get_y(), 6), []).append(b.get_x() + b.get_width())
+    assert all(abs(max(ends) - 1.0) < 1e-9 for ends in rows.values())  # each row adds to 100 %
+    assert fig.axes[0].get_xlim() == (0.0, 1.0)
+    texts = [x.get_text() for x in fig.axes[0].texts]
+    assert texts and all(x.endswith(" %") for x in texts)  # shares printed on the bars
+    bipolar = diverging_bars(dist, lang="it", title="Effetti")
+    drawn = [*bipolar.axes[0].artists, *bipolar.axes[0].patches]
+    assert min(p.get_x() for p in drawn if isinstance(p, Rectangle)) < 0

@@ -73,6 +73,8 @@ _INT_COLUMNS = (
     "n_without",
 )
 _P_COLUMNS = ("p_value", "p_adjusted")
+#: Columns whose values are names translated as ``"<column>.<value>"`` keys.
+_TRANSLATED = ("direction", "rule", "change", "correction", "missing_rule")
 #: Columns of item, construct or export-column ids, shown as texts with a codebook.
 _ID_COLUMNS = ("item", "item_a", "item_b", "construct", "segment", "column")
 
@@ -103,7 +105,7 @@ VIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
     "numeric": (("item", "n", "mean", "sd", "q1", "median", "q3", *_CI, "ci_method"), ()),
     "reliability": (
-        ("construct", "n", "k", "estimate", *_CI, "ci_method", "omega", "missing_rule"),
+        ("construct", "n", "k", "estimate", *_CI, "omega", "missing_rule"),
         (),
     ),
     "neutral": (
@@ -414,7 +416,7 @@ def format_table(
                 out[col] = out[col].where(
                     ~plain, s.map(lambda x: fmt_number(x, lang=lang, digits=digits, grouping=False))
                 )
-        elif name.startswith("verdict") or name in ("direction", "rule", "change"):
+        elif name.startswith("verdict") or name in _TRANSLATED:
             prefix = "verdict" if name.startswith("verdict") else name
             out[col] = s.map(
                 lambda x, p=prefix: text_or(f"{p}.{x}", lang, x) if isinstance(x, str) else MISSING

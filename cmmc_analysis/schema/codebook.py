@@ -362,6 +362,13 @@ class ScaleDoc(Strict):
     bottom2: Codes | None = Field(None, description="the codes counted as bottom-2")
 
     _numbered = model_validator(mode="before")(_numbered)
+    polarity: Annotated[Literal["bipolar", "unipolar"] | None, expect("bipolar or unipolar")] = (
+        Field(
+            None,
+            description="bipolar (agreement, change: drawn diverging around the middle) or "
+            "unipolar (amount, frequency: drawn from zero); default from the first point's label",
+        )
+    )
 
     @model_validator(mode="after")
     def _no_repeats(self, info: ValidationInfo) -> ScaleDoc:

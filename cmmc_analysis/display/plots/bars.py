@@ -19,7 +19,15 @@ from matplotlib.transforms import ScaledTranslation
 from ...errors import ReportError
 from ..i18n import check_lang, t
 from ..numbers import fmt_int, fmt_share
-from .style import NA_COLOUR, _n_text, _require, _wrap, diverging_palette, theme
+from .style import (
+    NA_COLOUR,
+    _n_text,
+    _require,
+    _wrap,
+    diverging_palette,
+    sequential_palette,
+    theme,
+)
 
 __all__ = ["diverging_bars"]
 
@@ -32,6 +40,7 @@ def diverging_bars(
     items: Sequence[str] | None = None,
     item_labels: Mapping[str, str] | None = None,
     ax: Axes | None = None,
+    polarity: str = "bipolar",
 ) -> Figure:
     """Diverging stacked bars centred on neutral, with not-an-answer in a side panel.
 
@@ -39,7 +48,10 @@ def diverging_bars(
     lowest (left) to the highest (right) so that the middle of the neutral point sits at
     zero (half of it on each side). Shares are of valid answers; the side panel shows
     the not-an-answer share of all answers given (valid + not-an-answer). Every point of
-    the scale gets a bar and a legend entry, even when nobody chose it.
+    the scale gets a bar and a legend entry, even when nobody chose it. A unipolar
+    scale (an amount or a frequency, from "none" up) is drawn as 0-100 % stacked bars
+    from zero with a sequential palette instead. Each share of at least 8 % is printed
+    on its bar.
 
     Parameters
     ----------
@@ -58,6 +70,9 @@ def diverging_bars(
     ax
         Axes to draw on; the not-an-answer panel is then inset to its right
         (``ax.child_axes[0]``).
+    polarity
+        ``"bipolar"`` (diverging around the middle) or ``"unipolar"`` (from zero); the
+        codebook's ``Scale.polarity``.
 
     Returns
     -------
@@ -100,10 +115,15 @@ def diverging_bars(
     )
     na_share = (n_na / (n_valid.fillna(0) + n_na)).fillna(0.0)
 
+    if polarity not in ("bipolar", "unipolar"):
+        raise ReportError(f"diverging_bars: polarity {polarity!r}; expected bipolar or unipolar")
+    unipolar = polarity == "unipolar"
     values = shares[codes].to_numpy(dtype=float)
     mid = (k - 1) / 2
     below = values[:, : int(np.floor(mid))].sum(axis=1)
     left0 = -(below + (values[:, int(mid)] / 2 if k % 2 else 0.0))
+    if unipolar:
+        left0 = np.zeros(len(rows))
     starts = left0[:, None] + np.concatenate(
         [np.zeros((len(rows), 1)), np.cumsum(values, axis=1)[:, :-1]], axis=1
     )
@@ -116,7 +136,7 @@ def diverging_bars(
         n_text = t("fig.n_label", lang, n=fmt_int(n_valid[r], lang=lang)).replace(" ", "\u00a0")
         labels.append(_wrap(f"{text} ({n_text})"))
 
-    colours = diverging_palette(k)
+    colours = sequential_palette(k) if unipolar else diverging_palette(k)
     y = np.arange(len(rows))
     with theme():
         own = ax is None
@@ -135,14 +155,30 @@ def diverging_bars(
             for i in range(len(rows)):
                 ax.add_artist(Rectangle((starts[i, j], y[i] - 0.35), values[i, j], 0.7, **style))
             handles.append(Rectangle((0, 0), 1, 1, label=str(level_labels[code]), **style))
+            dark = sum(colours[j][:3]) < 1.5
+            for i in range(len(rows)):
+                if values[i, j] >= 0.08:
+                    ax.text(
+                        starts[i, j] + values[i, j] / 2,
+                        y[i],
+                        fmt_share(values[i, j], lang=lang, digits=0),
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if dark else "#222222",
+                    )
         ax.axvline(0, color="#555555", linewidth=0.8)
         ax.set_yticks(y, labels=labels)
         ax.set_ylim(len(rows) - 0.5, -0.5)  # first row on top
         extent = float(np.nanmax(np.abs(np.r_[starts[:, 0], starts[:, -1] + values[:, -1]])))
         lim = min(1.0, max(0.5, np.ceil(extent * 1.05 / 0.25) * 0.25))
-        ax.set_xlim(-lim, lim)
-        step = 0.25 if lim <= 0.5 else 0.5  # few tick labels: text is costly to render
-        ax.set_xticks(np.arange(-np.floor(lim / step), np.floor(lim / step) + 1) * step)
+        if unipolar:
+            ax.set_xlim(0, 1)
+            ax.set_xticks(np.arange(0, 1.01, 0.25))
+        else:
+            ax.set_xlim(-lim, lim)
+            step = 0.25 if lim <= 0.5 else 0.5  # few tick labels: text is costly to render
+            ax.set_xticks(np.arange(-np.floor(lim / step), np.floor(lim / step) + 1) * step)
         ax.xaxis.set_major_formatter(
             FuncFormatter(lambda x, _: fmt_share(abs(x), lang=lang, digits=0))
         )

@@ -81,6 +81,18 @@ def diverging_palette(k: int) -> list[tuple[float, float, float]]:
     return colours
 
 
+def sequential_palette(k: int) -> list[tuple[float, float, float]]:
+    """A colour-blind-safe sequential palette of ``k`` colours, light to dark (ColorBrewer
+    PuBu), for unipolar scales (none ... very much).
+
+    >>> len(sequential_palette(5))
+    5
+    """
+    import seaborn as sns
+
+    return [tuple(c) for c in sns.color_palette("PuBu", k + 1)[1:]]
+
+
 def _n_text(ns: Sequence[float], lang: str) -> str:
     ns = [x for x in ns if pd.notna(x)]
     if not ns:
