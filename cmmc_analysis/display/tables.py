@@ -103,7 +103,7 @@ VIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
         _CI,
     ),
-    "numeric": (("item", "n", "mean", "sd", "q1", "median", "q3", *_CI, "ci_method"), ()),
+    "numeric": (("item", "n", "mean", "sd", "q1", "median", "q3", *_CI), ()),
     "reliability": (
         ("construct", "n", "k", "estimate", *_CI, "omega", "missing_rule"),
         (),

@@ -18,6 +18,7 @@ from typing import Any
 from .. import __version__, paths
 from ..display.i18n import t
 from ..display.narrative import package_versions
+from .downloads import add_downloads
 from .notebooks import _PARAM_TAGS, HIDE_TAG, notebook_title
 
 __all__ = ["TEMPLATES_DIR", "export_html"]
@@ -83,7 +84,7 @@ def export_html(nb: Any, *, code: bool, lang: str, title: str, header: Mapping[s
     body, _ = _exporter(code=code, lang=lang).from_notebook_node(
         nb, resources={"metadata": {"name": title}, "cmmc": dict(header)}
     )
-    return body
+    return add_downloads(body, lang=lang)
 
 
 def _render_index(context: Mapping[str, Any]) -> str:
