@@ -357,3 +357,55 @@ def test_every_report_page_passes_the_browser_checks(
     printed = {name: report.pdf_bytes for name, report in reports.items() if report.pdf_bytes}
     assert set(printed) == {name for name in names if not name.endswith("-code.html")}
     assert min(printed.values()) > 5000, printed
+
+
+# --- the built report as a member reads it (report.reading) --------------------------
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_shareable_pages_read_as_a_member_on_screen_paper_and_phone(
+    browser: OfflineBrowser, request: pytest.FixtureRequest, lang: str
+) -> None:
+    """No code words, no other-language phrases, tables that fit A4 and a 390 px phone,
+    CSV/XLSX under every table and PNG under every figure, and on the findings page a
+    summary with its figure before the first table."""
+    from cmmc_analysis.codebook import load_codebook
+    from cmmc_analysis.report.reading import code_words, read_page
+
+    try:
+        folder = Path(request.getfixturevalue(f"report_{lang}"))
+    except pytest.FixtureLookupError:
+        pytest.skip(f"no report_{lang} fixture yet (the report builder is not in this tree)")
+    words = code_words(load_codebook())
+    pages = [p for p in sorted(folder.glob("*.html")) if not p.name.endswith("-code.html")]
+    problems = []
+    for page in pages:
+        report = read_page(
+            page, lang=lang, browser=browser, words=words, findings=page.name == FINDINGS_PAGE
+        )
+        if page.name == "index.html":  # the index lists pages: no table to take away
+            report.tables_without_downloads = []
+        else:
+            assert report.tables > 0, page.name
+        problems += report.problems()
+        if page.name == FINDINGS_PAGE:
+            assert report.summary_first is True
+    assert not problems, "\n".join(problems)
+
+
+def test_the_reading_checks_catch_planted_faults(browser: OfflineBrowser, tmp_path: Path) -> None:
+    from cmmc_analysis.report.reading import read_page
+
+    wide = "".join(f"<td>{'parola' * 8}{i}</td>" for i in range(12))
+    body = (
+        "<main><h1>x</h1><p>Tests run: effect_worklife</p>"
+        f"<table><thead><tr><th>a</th></tr></thead><tbody><tr>{wide}</tr></tbody></table></main>"
+    )
+    page = tmp_path / "p.html"
+    page.write_text(f"<!DOCTYPE html><html lang='it'><body>{body}</body></html>", "utf-8")
+    report = read_page(page, lang="it", browser=browser, words=["effect_worklife"], findings=True)
+    assert report.code_words == ["effect_worklife"]
+    assert "Tests run" in report.foreign
+    assert report.wide_on_phone == [1] and report.wide_in_print == [1]
+    assert report.tables_without_downloads == [1]
+    assert report.summary_first is False
