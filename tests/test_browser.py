@@ -398,14 +398,14 @@ def test_the_reading_checks_catch_planted_faults(browser: OfflineBrowser, tmp_pa
 
     wide = "".join(f"<td>{'parola' * 8}{i}</td>" for i in range(12))
     body = (
-        "<main><h1>x</h1><p>Tests run: effect_worklife</p>"
+        "<main><h1>x</h1><p>exact binomial test of the share of effect_worklife</p>"
         f"<table><thead><tr><th>a</th></tr></thead><tbody><tr>{wide}</tr></tbody></table></main>"
     )
     page = tmp_path / "p.html"
     page.write_text(f"<!DOCTYPE html><html lang='it'><body>{body}</body></html>", "utf-8")
     report = read_page(page, lang="it", browser=browser, words=["effect_worklife"], findings=True)
     assert report.code_words == ["effect_worklife"]
-    assert "Tests run" in report.foreign
+    assert "exact binomial test of the share of" in report.foreign
     assert report.wide_on_phone == [1] and report.wide_in_print == [1]
     assert report.tables_without_downloads == [1]
     assert report.summary_first is False

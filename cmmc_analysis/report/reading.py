@@ -62,7 +62,7 @@ def foreign_phrases(lang: str, *, min_length: int = 14) -> list[str]:
     ``min_length`` characters, that differ from this language's) and, for an
     Italian page, the English phrases of the methods that the page translates.
 
-    >>> "Tests run" in foreign_phrases("it"), "Test eseguiti" in foreign_phrases("en")
+    >>> "Multiplicity corrections" in foreign_phrases("it"), "Righe escluse in pulizia" in foreign_phrases("en")
     (True, True)
     """
     import re
