@@ -163,6 +163,13 @@ def _index_context(
     }
 
 
+def _near(pages: list[Mapping[str, Any]], i: int, kind: str) -> dict[str, str] | None:
+    """The title and file of page ``i`` in flavour ``kind`` (``shared``/``code``), if any."""
+    if 0 <= i < len(pages) and pages[i][kind]:
+        return {"title": pages[i]["title"], "href": pages[i][kind]}
+    return None
+
+
 def _write_pages(
     executed: Mapping[str, Any],
     folder: Path,
@@ -180,13 +187,16 @@ def _write_pages(
         "index_label": t("report.index_title", lang),
     }
     files = []
-    for page in context["pages"]:
+    pages = list(context["pages"])
+    for i, page in enumerate(pages):
         nb = executed[page["stem"]]
         title = f"{context['survey']} — {page['title']} — {context['date']}"
         for flavour, name in ((True, page["code"]), (False, page["shared"])):
             if name is None:
                 continue
-            html = export_html(nb, code=flavour, lang=lang, title=title, header=header)
+            kind = "code" if flavour else "shared"
+            head = {**header, "prev": _near(pages, i - 1, kind), "next": _near(pages, i + 1, kind)}
+            html = export_html(nb, code=flavour, lang=lang, title=title, header=head)
             path = folder / name
             path.write_text(html, encoding="utf-8")
             files.append(path)
