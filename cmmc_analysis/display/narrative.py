@@ -386,6 +386,14 @@ def plain_method(text: str, *, lang: str, codebook: Any = None) -> str:
         )
         one = re.compile(rf"(?<![\w])({ids})(?![\w])")
         text = one.sub(lambda m: item_label(codebook, m.group(1), lang), text)
+        pairs = {  # answer labels in the page's language, longest first
+            a: b
+            for scale in codebook.scales.values()
+            for a, b in zip(scale.labels(), scale.labels(lang), strict=True)
+            if a != b and len(a) > 3
+        }
+        for source in sorted(pairs, key=len, reverse=True):
+            text = text.replace(source, pairs[source])
     for code, words in _PHRASES[lang]:
         text = text.replace(code, words)
     if lang == "it":
