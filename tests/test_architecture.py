@@ -33,6 +33,8 @@ LANGUAGE_ALLOWED = {
     # a claim's statement and title as the claims file words them, in a language of the file
     "cmmc_analysis.claims.spec.Claim.text",
     "cmmc_analysis.claims.spec.Claim.heading",
+    # a claim's short label (its `label:`, else the statement cut at a word)
+    "cmmc_analysis.claims.spec.Claim.short",
 }
 
 
