@@ -98,7 +98,7 @@ def test_second_survey_report_is_complete(second_report: Path) -> None:
     assert {p.name for p in second_report.glob("*.html")} == expected
     index = (second_report / "index.html").read_text(encoding="utf-8")
     # the fifth notebook is on the index, titled by its first heading, after the four
-    assert re.search(r"Team extras\s*</td>\s*<td><a href=\"05_team_extras.html\"", index)
+    assert re.search(r"Team extras</a>\s*</td>\s*<td><a href=\"05_team_extras.html\"", index)
     assert index.index("Findings") < index.index("Team extras")
     extra = visible_text((second_report / "05_team_extras.html").read_text(encoding="utf-8"))
     assert "5 analysed answers in the extra view" in extra
