@@ -42,6 +42,7 @@ __all__ = [
     "findings_summary",
     "reading_box",
     "interim_final",
+    "how_we_worked",
 ]
 
 
@@ -447,6 +448,34 @@ def findings_summary(
             result = claim_result(c, r, lang=lang, codebook=codebook, means=(means or {}).get(c.id))
             out.append(t("summary.describe", lang, label=c.short(lang), result=result))
     return " ".join(out)
+
+
+def how_we_worked(codebook: Any, *, lang: str, n: int) -> str:
+    """A short plain "how we worked" paragraph: fieldwork window, self-selection, scale.
+
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> how_we_worked(load_codebook(), lang="en", n=235).split(". ")[0]
+    '**How we worked.** 235 people answered the questionnaire between March 9, 2020 and March 27, 2020'
+    """
+    from babel.dates import format_date
+
+    check_lang(lang)
+    start, end = codebook.fieldwork_start, codebook.fieldwork_end
+    count = fmt_int(n, lang=lang)
+    if start is not None and end is not None and not (pd.isna(start) or pd.isna(end)):
+        when = t(
+            "how.window",
+            lang,
+            start=format_date(start.date(), format="long", locale=lang),
+            end=format_date(end.date(), format="long", locale=lang),
+        )
+    else:
+        when = ""
+    parts = [t("how.answered", lang, n=count, when=when).replace("  ", " ").replace(" .", ".")]
+    parts.append(t("how.self_selected", lang))
+    if codebook.scale_items:
+        parts.append(t("how.scale", lang))
+    return f"**{t('how.title', lang)}** " + " ".join(parts)
 
 
 def interim_final(
