@@ -46,6 +46,10 @@ __all__ = [
 ]
 
 
+#: Babel locales for dates in words (British English writes "18 March 2020").
+_LOCALE = {"en": "en_GB"}
+
+
 def plain_number(x: Any, *, lang: str, unit: str | None = None) -> str:
     """A number with as few decimals as it needs (0 to 2), and its unit.
 
@@ -319,7 +323,11 @@ def when_interim(codebook: Any, cutoff: Any, lang: str) -> str:
         stamp = pd.Timestamp(cutoff) if cutoff else None
     if stamp is None or pd.isna(stamp):
         return t("words.at_interim", lang)
-    return t("words.on_date", lang, date=format_date(stamp.date(), format="long", locale=lang))
+    return t(
+        "words.on_date",
+        lang,
+        date=format_date(stamp.date(), format="long", locale=_LOCALE.get(lang, lang)),
+    )
 
 
 def members_table(
@@ -455,7 +463,7 @@ def how_we_worked(codebook: Any, *, lang: str, n: int) -> str:
 
     >>> from cmmc_analysis.codebook import load_codebook
     >>> how_we_worked(load_codebook(), lang="en", n=235).split(". ")[0]
-    '**How we worked.** 235 people answered the questionnaire between March 9, 2020 and March 27, 2020'
+    '**How we worked.** 235 people answered the questionnaire between 9 March 2020 and 27 March 2020'
     """
     from babel.dates import format_date
 
@@ -466,8 +474,8 @@ def how_we_worked(codebook: Any, *, lang: str, n: int) -> str:
         when = t(
             "how.window",
             lang,
-            start=format_date(start.date(), format="long", locale=lang),
-            end=format_date(end.date(), format="long", locale=lang),
+            start=format_date(start.date(), format="long", locale=_LOCALE.get(lang, lang)),
+            end=format_date(end.date(), format="long", locale=_LOCALE.get(lang, lang)),
         )
     else:
         when = ""
