@@ -142,7 +142,7 @@ def test_format_claims_and_sentences_use_each_claims_unit() -> None:
     shown = format_claims(v, lang="it").data
     assert shown["Stima"].tolist() == ["87,1 %", "3,54"]
     assert shown["IC 95 %"].tolist() == ["[82,1 %; 90,9 %]", "[3,41; 3,67]"]
-    assert shown["Taglio"].tolist() == ["finale", "finale"]
+    assert shown["Dati"].tolist() == ["finale", "finale"]
     text = claim_sentences(v, lang="it")
     assert text.splitlines()[1] == (
         "- **S4** Moderate. finale (n = 214): confermata, consolidata; stima 3,54 [3,41; 3,67], soglia 3,00."
