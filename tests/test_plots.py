@@ -208,10 +208,10 @@ def test_a_unipolar_scale_is_drawn_from_zero_with_shares_on_the_bars() -> None:
     """The effect battery (none ... very significant) starts at 0: no bar left of zero."""
     from matplotlib.patches import Rectangle
 
+    from cmmc_analysis import load_survey
     from cmmc_analysis.codebook import load_codebook
     from cmmc_analysis.describe import distribution
     from cmmc_analysis.display import diverging_bars
-    from cmmc_analysis import load_survey
 
     cb = load_codebook()
     items = [i for i in cb.scale_items if i.startswith("effect_")]
