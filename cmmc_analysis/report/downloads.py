@@ -34,9 +34,63 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _TABLE = re.compile(r"<table\b.*?</table>", re.S | re.I)
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _WORDS = {
-    "it": {"table": "tabella", "label": "Scarica la tabella"},
-    "en": {"table": "table", "label": "Download the table"},
+    "it": {
+        "table": "tabella",
+        "label": "Scarica la tabella",
+        "Table": "Tabella",
+        "Figure": "Figura",
+        "figure": "figura",
+        "source": "Fonte",
+    },
+    "en": {
+        "table": "table",
+        "label": "Download the table",
+        "Table": "Table",
+        "Figure": "Figure",
+        "figure": "figure",
+        "source": "Source",
+    },
 }
+_HEAD = re.compile(r"<thead\b.*?</thead>", re.S | re.I)
+_CELL = re.compile(r"<t[hd]\b[^>]*>(.*?)</t[hd]>", re.S | re.I)
+_BODY_ROW = re.compile(r"(<tbody\b.*?</tbody>)", re.S | re.I)
+_TD = re.compile(r"<td\b", re.I)
+_TR = re.compile(r"(<tr\b[^>]*>)(.*?)(</tr>)", re.S | re.I)
+
+
+def _text(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def _labelled(table: str) -> str:
+    """Each body cell with ``data-label`` = its column heading (for the phone's cards)."""
+    head = _HEAD.search(table)
+    if head is None:
+        return table
+    names = [_text(c) for c in _CELL.findall(head.group(0))]
+
+    def row(m: re.Match) -> str:
+        count = iter(range(len(names) + 1000))
+
+        def cell(_: re.Match) -> str:
+            i = next(count)
+            name = names[i] if i < len(names) else ""
+            return f'<td data-label="{html.escape(name)}"' if name else "<td"
+
+        return m.group(1) + _TD.sub(cell, m.group(2)) + m.group(3)
+
+    return _BODY_ROW.sub(lambda b: _TR.sub(row, b.group(1)), table)
+
+
+def _opened(table: str, caption: str) -> str:
+    """The table tag with the ``cmmc-cards`` class and a caption as its first child."""
+    end = table.index(">") + 1
+    tag = table[:end]
+    if re.search(r'\bclass="', tag):
+        tag = re.sub(r'\bclass="', 'class="cmmc-cards ', tag, count=1)
+    else:
+        tag = tag[:-1] + ' class="cmmc-cards">'
+    return f'{tag}<caption class="cmmc-caption">{html.escape(caption)}</caption>{table[end:]}'
 
 
 def neutralise(cell: str) -> str:
@@ -120,10 +174,20 @@ def _uri(kind: str, data: bytes) -> str:
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def add_downloads(page: str, *, lang: str) -> str:
-    """The page with CSV and XLSX links under each of its tables (numbered 1, 2, ...)."""
+def add_downloads(page: str, *, lang: str, survey: str = "") -> str:
+    """The page finished for readers, without any script.
+
+    Under each table its CSV and XLSX links; each table numbered in a caption with the
+    source ("Tabella 3 · Fonte: <survey>"), classed ``cmmc-cards`` and each body cell
+    labelled with its column heading (the phone's stacked cards); each figure numbered
+    with its source and its PNG named after its number; the first section heading
+    marked (no page break before it in print).
+    """
     words = _WORDS.get(lang, _WORDS["en"])
     count = 0
+
+    def source(text: str) -> str:
+        return f"{text} · {words['source']}: {survey}" if survey else text
 
     def links(match: re.Match) -> str:
         nonlocal count
@@ -137,10 +201,29 @@ def add_downloads(page: str, *, lang: str) -> str:
         csv_uri = _uri("text/csv;charset=utf-8", to_csv(rows))
         xlsx_uri = _uri(_XLSX, to_xlsx(rows, title=name))
         label = html.escape(words["label"])
+        table = _opened(_labelled(match.group(0)), source(f"{words['Table']} {count}"))
         return (
-            f'{match.group(0)}\n<p class="cmmc-downloads">{label}: '
+            f'{table}\n<p class="cmmc-downloads">{label}: '
             f'<a class="cmmc-csv" download="{name}.csv" href="{csv_uri}">CSV</a> · '
             f'<a class="cmmc-xlsx" download="{name}.xlsx" href="{xlsx_uri}">XLSX</a></p>'
         )
 
-    return _TABLE.sub(links, page)
+    page = _TABLE.sub(links, page)
+    figures = 0
+
+    def figure(match: re.Match) -> str:
+        nonlocal figures
+        figures += 1
+        caption = html.escape(source(f"{words['Figure']} {figures}"))
+        return (
+            f'<p class="cmmc-caption">{caption}</p>\n{match.group(1)}'
+            f'download="{words["figure"]}-{figures}.png"'
+        )
+
+    page = re.sub(
+        r'(<p class="cmmc-downloads cmmc-figure-download">\s*<a class="cmmc-png" )'
+        r'download="figure\.png"',
+        figure,
+        page,
+    )
+    return re.sub(r"<h2\b", '<h2 class="cmmc-first-section"', page, count=1)

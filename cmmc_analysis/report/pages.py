@@ -84,7 +84,7 @@ def export_html(nb: Any, *, code: bool, lang: str, title: str, header: Mapping[s
     body, _ = _exporter(code=code, lang=lang).from_notebook_node(
         nb, resources={"metadata": {"name": title}, "cmmc": dict(header)}
     )
-    return add_downloads(body, lang=lang)
+    return add_downloads(body, lang=lang, survey=str(header.get("survey", "")))
 
 
 def _render_index(context: Mapping[str, Any]) -> str:
