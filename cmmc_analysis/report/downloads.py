@@ -83,13 +83,9 @@ def _labelled(table: str) -> str:
 
 
 def _opened(table: str, caption: str) -> str:
-    """The table tag with the ``cmmc-cards`` class and a caption as its first child."""
+    """The table with a caption as its first child."""
     end = table.index(">") + 1
     tag = table[:end]
-    if re.search(r'\bclass="', tag):
-        tag = re.sub(r'\bclass="', 'class="cmmc-cards ', tag, count=1)
-    else:
-        tag = tag[:-1] + ' class="cmmc-cards">'
     return f'{tag}<caption class="cmmc-caption">{html.escape(caption)}</caption>{table[end:]}'
 
 
@@ -178,7 +174,7 @@ def add_downloads(page: str, *, lang: str, survey: str = "") -> str:
     """The page finished for readers, without any script.
 
     Under each table its CSV and XLSX links; each table numbered in a caption with the
-    source ("Tabella 3 · Fonte: <survey>"), classed ``cmmc-cards`` and each body cell
+    source ("Tabella 3 · Fonte: <survey>"), each body cell
     labelled with its column heading (the phone's stacked cards); each figure numbered
     with its source and its PNG named after its number; the first section heading
     marked (no page break before it in print).
