@@ -9,6 +9,10 @@ più alti"), :func:`claim_result` (the estimate with its unit and interval),
 sentences opening the page). Wording comes from ``strings.yaml``; a claims file's
 ``texts:`` replace any of it with the publication's own voice.
 
+Over 500 lines because it holds the whole members' page (summary, rows, reading box,
+interim-versus-final table, "how we worked"), each function short; split it by section
+of the page if it grows.
+
 Examples
 --------
 >>> from cmmc_analysis.claims import load_claims
