@@ -7,6 +7,10 @@ weighting section's introduction), :func:`methods_text` (the methods section: te
 corrections, families, interval methods, bases, missing data, exclusions, versions) and
 :func:`versions_markdown` (the versions footer).
 
+
+Length: over 500 lines. Every sentence a page generates from a result table is here,
+so that the wording of one language is reviewed in one place.
+
 Examples
 --------
 >>> tab = pd.DataFrame({"item": ["a", "b"], "p_adjusted": [0.001, 0.2], "correction": "holm"})
