@@ -83,3 +83,21 @@ def report_it(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def report_en(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The English report on the bundled data (shareable flavour only); returns its folder."""
     return build_once(tmp_path_factory, "report_en", lang="en", code=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_variables_leak():
+    """A test that leaves CMMC_ENGINE / CMMC_DASK_SCHEDULER set would send every later
+    load_survey of the same worker to a Dask scheduler: fail that test instead."""
+    import os
+
+    names = ("CMMC_ENGINE", "CMMC_DASK_SCHEDULER")
+    before = {n: os.environ.get(n) for n in names}
+    yield
+    after = {n: os.environ.get(n) for n in names}
+    for name in names:  # restore first, so one leak does not hang the rest of the run
+        if before[name] is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before[name]
+    assert after == before, f"the test left {after} in the environment"

@@ -105,7 +105,10 @@ def test_report_engine_reaches_the_notebooks_through_the_environment(monkeypatch
     from cmmc_analysis.cli import _engine, build_parser
 
     for name in ("CMMC_ENGINE", "CMMC_DASK_SCHEDULER"):
-        monkeypatch.delenv(name, raising=False)
+        # setenv records the variable's state, so teardown restores it even though
+        # _engine sets os.environ itself (delenv on an absent variable records nothing,
+        # and the worker's later load_survey calls would then go to this scheduler)
+        monkeypatch.setenv(name, "")
     address = "tcp://127.0.0.1:8786"
     args = build_parser().parse_args(["report", "--engine", "dask", "--scheduler", address])
     assert _engine(args, for_kernels=True) == {"engine": "dask", "scheduler": address}
