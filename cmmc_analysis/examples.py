@@ -13,7 +13,7 @@ import pandas as pd
 
 from .survey import Survey
 
-__all__ = ["toy_survey"]
+__all__ = ["toy_survey", "agreement_codebook"]
 
 
 def toy_survey() -> Survey:
@@ -73,3 +73,33 @@ def toy_survey() -> Survey:
     missing["tech_chatbot"] = None
     missing["channels_up"] = [None] * 4 + ["blank"] * 4
     return Survey(data=data, missing=missing, codebook=cb)
+
+
+def agreement_codebook(items: tuple[str, ...] = ("q01",)) -> object:
+    """A one-language codebook: a segment and 5-point Italian agreement items ("Non so").
+
+    The layout of the examples of the partitioned pipeline (a segment and Likert items).
+
+    >>> cb = agreement_codebook(("q01", "q02"))
+    >>> list(cb.items), cb.scale_of("q01").labels()[0]
+    (['segment', 'q01', 'q02'], "Per nulla d'accordo")
+    """
+    from .codebook import parse_codebook
+
+    agree = ["Per nulla d'accordo", "Poco d'accordo", "Né d'accordo né in disaccordo",
+             "Abbastanza d'accordo", "Molto d'accordo"]  # fmt: skip
+    return parse_codebook(
+        {
+            "survey": {"id": "t", "source_language": "it", "languages": ["it"]},
+            "scales": {"agree5": {"points": agree, "not_an_answer": ["Non so"]}},
+            "items": [
+                {
+                    "id": "segment",
+                    "type": "single",
+                    "text": "Area",
+                    "options": ["Nord-Ovest", "Nord-Est", "Centro", "Sud e Isole"],
+                }  # fmt: skip
+            ]
+            + [{"id": q, "type": "scale", "scale": "agree5", "text": q} for q in items],
+        }
+    )

@@ -9,16 +9,8 @@ are NaN. Columns are scored in threads from 50 000 rows (Arrow and numpy release
 
 Examples
 --------
->>> from cmmc_analysis.codebook import parse_codebook
->>> agree = ["Per nulla d'accordo", "Poco d'accordo", "Né d'accordo né in disaccordo",
-...          "Abbastanza d'accordo", "Molto d'accordo"]
->>> cb = parse_codebook({
-...     "survey": {"id": "t", "source_language": "it", "languages": ["it"]},
-...     "scales": {"agree5": {"points": agree, "not_an_answer": ["Non so"]}},
-...     "items": [{"id": "segment", "type": "single", "text": "Area",
-...                "options": ["Nord-Ovest", "Nord-Est", "Centro", "Sud e Isole"]}]
-...     + [{"id": q, "type": "scale", "scale": "agree5", "text": q} for q in ("q01", "q02",)],
-... })
+>>> from cmmc_analysis.examples import agreement_codebook
+>>> cb = agreement_codebook(("q01", "q02"))
 >>> frame = pd.DataFrame({"q01": ["Molto d'accordo", "non so", None, " poco D’ACCORDO"],
 ...                       "q02": ["Poco d'accordo", "boh", "Non so", "Molto d'accordo"]})
 >>> score_frame(frame, cb)

@@ -13,16 +13,8 @@ whole numbers). So :func:`chunked_summary` equals
 Examples
 --------
 >>> import tempfile, pathlib
->>> from cmmc_analysis.codebook import parse_codebook
->>> agree = ["Per nulla d'accordo", "Poco d'accordo", "Né d'accordo né in disaccordo",
-...          "Abbastanza d'accordo", "Molto d'accordo"]
->>> cb = parse_codebook({
-...     "survey": {"id": "t", "source_language": "it", "languages": ["it"]},
-...     "scales": {"agree5": {"points": agree, "not_an_answer": ["Non so"]}},
-...     "items": [{"id": "segment", "type": "single", "text": "Area",
-...                "options": ["Nord-Ovest", "Nord-Est", "Centro", "Sud e Isole"]}]
-...     + [{"id": q, "type": "scale", "scale": "agree5", "text": q} for q in ("q01",)],
-... })
+>>> from cmmc_analysis.examples import agreement_codebook
+>>> cb = agreement_codebook(("q01",))
 >>> f = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
 >>> _ = f.write_text("segment,q01\\nCentro,Non so\\nCentro,Molto d'accordo\\nCentro,Poco d'accordo\\n")
 >>> chunked_summary(f, cb, chunksize=2)[["item", "n", "n_not_an_answer", "mean"]]
