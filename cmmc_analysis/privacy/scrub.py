@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import SurveyDataError
 
@@ -154,15 +156,96 @@ def _free_text_fields(codebook: Any) -> list[str]:
 
 
 def _meaningful(values: pd.Series, common: set[str]) -> pd.Series:
-    """Distinct stripped values that are long enough, hold a letter and are not common."""
-    vals = values.dropna().astype("str").str.strip()
-    folded = vals.map(lambda v: _SPACE.sub(" ", _fold(v)))
-    keep = (
-        (vals.str.replace(r"\s", "", regex=True).str.len() >= MIN_VALUE_LEN)
-        & vals.str.contains(r"[^\W\d_]", regex=True)
-        & ~folded.isin(common)
+    """Distinct stripped values that are long enough, hold a letter and are not common.
+
+    Vectorised: ASCII values (almost all keys and ids) are tested with Arrow kernels,
+    where folding is lower-casing; only the others are folded one by one.
+    """
+    vals = values.dropna().astype("str").str.strip().drop_duplicates()
+    if len(vals) == 0:
+        return vals
+    arr = _arrow(vals)
+    plain = pc.fill_null(pc.string_is_ascii(arr), False).to_numpy(zero_copy_only=False)
+    keep = np.zeros(len(vals), dtype=bool)
+    if plain.any():
+        a = arr.filter(pa.array(plain))
+        squeezed = pc.replace_substring_regex(a, _ASCII_SPACE + "+", "")
+        folded = pc.utf8_trim(  # _SPACE.sub(" ", v.casefold()) of a stripped ASCII value
+            pc.replace_substring_regex(pc.ascii_lower(a), _ASCII_SPACE + "+", " "), " "
+        )
+        ok = pc.and_(
+            pc.greater_equal(pc.utf8_length(squeezed), MIN_VALUE_LEN),
+            pc.match_substring_regex(a, "[A-Za-z]"),
+        )
+        if common:
+            ok = pc.and_(ok, pc.invert(pc.is_in(folded, value_set=pa.array(sorted(common)))))
+        keep[plain] = pc.fill_null(ok, False).to_numpy(zero_copy_only=False)
+    if not plain.all():
+        other = vals[~plain]
+        folded = other.map(lambda v: _SPACE.sub(" ", _fold(v)))
+        keep[~plain] = (
+            (other.str.replace(r"\s", "", regex=True).str.len() >= MIN_VALUE_LEN)
+            & other.str.contains(r"[^\W\d_]", regex=True)
+            & ~folded.isin(common)
+        ).to_numpy(dtype=bool)
+    return vals[keep]
+
+
+#: Python's ASCII white space (``str.isspace``, ``re``'s ``\s``) as an RE2 class.
+_ASCII_SPACE = r"[\t-\r\x1c-\x1f ]"
+#: Python's white space (``str.split``) as an RE2 class.
+_UNICODE_SPACE = r"[\t-\r\x1c-\x1f\x85\p{Z}]"
+
+
+def _arrow(values: Any) -> pa.Array:
+    """``values`` (a str Series, a list of str) as one Arrow large-string array."""
+    if isinstance(values, pd.Series):
+        values = values.astype("str").array
+        arrow = values.__arrow_array__() if hasattr(values, "__arrow_array__") else values
+    else:
+        arrow = pa.array(list(values), type=pa.large_string(), from_pandas=True)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks() if arrow.num_chunks else pa.array([], pa.large_string())
+    return arrow.cast(pa.large_string())
+
+
+def _word_char(c: str) -> bool:
+    return re.match(r"\w", c) is not None
+
+
+def _names_in(text: str, names: Any) -> bool:
+    """Whether one of ``names`` occurs in ``text`` as :func:`_names_regex` finds it.
+
+    Whole words, any case, any spacing, as the pattern :func:`looks_personal` compiles,
+    but the other way round: every stretch of ``text`` that the pattern could match is
+    listed (a short text, such as a file name) and looked up among the names in one
+    vectorised pass, so a million names (the keys of a large export) cost no regex.
+
+    >>> _names_in("risposte_Mario  Rossi.csv".replace("_", " "), ["mario rossi", "Bo"])
+    True
+    >>> _names_in("marionette.csv", ["mario"]), _names_in("x.csv", [])
+    (False, False)
+    """
+    n = len(text)
+    word = [_word_char(c) for c in text]
+    space = [c.isspace() for c in text]
+    stretches = set()
+    for i in range(n):
+        if space[i] or (word[i] and i > 0 and word[i - 1]):
+            continue
+        for j in range(i + 1, n + 1):
+            if space[j - 1] or (word[j - 1] and j < n and word[j]):
+                continue
+            stretches.add(" ".join(text[i:j].split()))
+    stretches = {s for s in stretches if len(s) >= 2}
+    arr = _arrow(names)
+    if not stretches or len(arr) == 0:
+        return False
+    norm = pc.utf8_lower(
+        pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), _UNICODE_SPACE + "+", " ")
     )
-    return vals[keep].drop_duplicates()
+    found = pc.is_in(norm, value_set=pc.utf8_lower(pa.array(sorted(stretches), pa.large_string())))
+    return bool(pc.any(pc.fill_null(found, False)).as_py())
 
 
 def _trie_regex(fragment_lists: Iterable[Sequence[str]]) -> str:
@@ -352,17 +435,18 @@ def shown_file_name(name: str, data: Any, codebook: Any, sha256: str) -> str:
     if not dot or len(suffix) > 5 or not suffix.isalnum():
         stem, suffix = name, ""
     spaced = " ".join(w for w in re.split(r"[\s_\-.]+", stem) if w)
-    names: list[str] = []
     vocabulary: set[str] = set()
+    named = False
     if codebook is not None:  # without them (an export read in partitions): by shape only
         vocabulary = _codebook_words(codebook)
         if data is not None:
             names = contact_names(data, codebook)
             key = codebook.role("respondent_key")
-            if key is not None and key in data:
-                names += _meaningful(data[key], set()).tolist()
-    personal = looks_personal([stem, spaced], names=names, vocabulary=vocabulary)
-    if not personal.any():
+            if key is not None and key in data:  # the keys: a million values, no regex
+                names = pd.concat([pd.Series(names, dtype="str"), _meaningful(data[key], set())])
+            named = _names_in(stem, names) or _names_in(spaced, names)
+    personal = named or looks_personal([stem, spaced], vocabulary=vocabulary).any()
+    if not personal:
         return name
     return f"export-{sha256[:8]}" + (f".{suffix}" if suffix else "")
 
