@@ -204,9 +204,18 @@ def test_years_and_ids_have_no_thousands_separator() -> None:
 
 def test_every_public_display_name_is_importable_from_the_package() -> None:
     import cmmc_analysis.display as display
-    from cmmc_analysis.display import banner, findings, i18n, narrative, numbers, plots, tables
+    from cmmc_analysis.display import (
+        banner,
+        findings,
+        i18n,
+        narrative,
+        numbers,
+        plots,
+        questions,
+        tables,
+    )
 
-    modules = (i18n, numbers, tables, banner, narrative, findings, plots)
+    modules = (i18n, numbers, tables, banner, narrative, findings, questions, plots)
     for module in modules:
         for name in module.__all__:
             assert getattr(display, name) is getattr(module, name), name

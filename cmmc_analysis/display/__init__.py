@@ -16,8 +16,11 @@ language; this package turns them into a page in the report's language (``"it"``
                        :func:`significance_summary`, :func:`claim_sentences`, ...
 ``findings``           the findings page for members: :func:`findings_summary`,
                        :func:`members_table`, :func:`claim_said`, :func:`reading_box`
+``questions``          question by question: :func:`answers_table`, :func:`status_text`,
+                       :func:`timeline_text`
 ``plots``              figures: :func:`diverging_bars`, :func:`interval_plot`,
-                       :func:`segment_heatmap`, :func:`embed` (imported on first use)
+                       :func:`segment_heatmap`, :func:`option_bars`,
+                       :func:`response_timeline`, :func:`embed` (imported on first use)
 =====================  ==================================================================
 
 Every public name of these modules is importable from ``cmmc_analysis.display``.
@@ -44,6 +47,8 @@ from .narrative import *  # noqa: F403
 from .narrative import __all__ as _narrative_all
 from .numbers import *  # noqa: F403
 from .numbers import __all__ as _numbers_all
+from .questions import *  # noqa: F403
+from .questions import __all__ as _questions_all
 from .tables import *  # noqa: F403
 from .tables import __all__ as _tables_all
 
@@ -55,6 +60,8 @@ _PLOTS = (
     "diverging_bars",
     "interval_plot",
     "segment_heatmap",
+    "option_bars",
+    "response_timeline",
     "embed",
 )
 
@@ -65,6 +72,7 @@ __all__ = [
     *_banner_all,
     *_narrative_all,
     *_findings_all,
+    *_questions_all,
     *_PLOTS,
 ]
 

@@ -1,4 +1,5 @@
-"""Figures from tidy result tables: diverging bars, interval plot, segment heatmap.
+"""Figures from tidy result tables: diverging bars, interval plot, segment heatmap,
+answer bars and the response timeline.
 
 Every function takes a result table first and keyword-only options, draws on a given
 Axes (or a new figure), titles the figure with its n, and returns the
@@ -24,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+from .answers import option_bars, response_timeline
 from .bars import diverging_bars
 from .heatmap import segment_heatmap
 from .intervals import interval_plot
@@ -36,5 +38,7 @@ __all__ = [
     "diverging_bars",
     "interval_plot",
     "segment_heatmap",
+    "option_bars",
+    "response_timeline",
     "embed",
 ]

@@ -1,0 +1,130 @@
+"""Question by question, as a reader sees it: the answers table and who answered.
+
+:func:`answers_table` turns :func:`cmmc_analysis.describe.answer_counts` (labels in
+the page's language, small cells already blanked where the page blanks them) into a
+table "Answer | Count | %" (and the interim's %, when given), options in the
+questionnaire's order and not-an-answer last; :func:`status_text` writes one line with
+how many answered, skipped, were not asked; :func:`question_title` the heading.
+
+Examples
+--------
+>>> import pandas as pd
+>>> tab = pd.DataFrame({"item": ["q"] * 3, "label": ["No", "Yes", "Don't know"],
+...     "count": [3.0, 17.0, 2.0], "n": [20, 20, 22], "share": [0.15, 0.85, 2 / 22],
+...     "is_not_an_answer": [False, False, True]})
+>>> answers_table(tab, lang="en").data.values.tolist()
+[['No', '3', '15.0%'], ['Yes', '17', '85.0%'], ["Don't know", '2', '9.1%']]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from .findings import plain_number
+from .i18n import check_lang, t
+from .numbers import MISSING, fmt_int, fmt_share, is_missing
+from .tables import _styled
+
+__all__ = ["answers_table", "status_text", "numeric_labels", "timeline_text"]
+
+
+def numeric_labels(table: pd.DataFrame, *, lang: str) -> pd.DataFrame:
+    """A copy whose ``label`` shows each numeric bin as "low–high" in the page's numbers.
+
+    >>> tab = pd.DataFrame({"label": ["0–2.5"], "bin_low": [0.0], "bin_high": [2.5]})
+    >>> numeric_labels(tab, lang="it")["label"].tolist()
+    ['0–2,5']
+    """
+    out = table.copy()
+    if {"bin_low", "bin_high"} <= set(out.columns):
+        out["label"] = [
+            f"{plain_number(a, lang=lang)}–{plain_number(b, lang=lang)}"
+            for a, b in zip(out["bin_low"], out["bin_high"], strict=True)
+        ]
+    return out
+
+
+def answers_table(
+    counts: pd.DataFrame, *, lang: str, earlier: str | None = None
+) -> pd.io.formats.style.Styler:
+    """The answers of one question: option, count and share, not-an-answer last.
+
+    Parameters
+    ----------
+    counts
+        :func:`cmmc_analysis.describe.answer_counts` with ``label`` in the page's
+        language (:func:`cmmc_analysis.display.with_labels`); blanked cells show "–".
+    lang
+        ``"it"`` or ``"en"``.
+    earlier
+        When given (the interim's date in words), the column of the earlier cut's share
+        (``share_earlier``) is added under this heading.
+    """
+    check_lang(lang)
+    table = numeric_labels(counts, lang=lang)
+    if "is_not_an_answer" in table:
+        na = table["is_not_an_answer"].fillna(False).astype(bool)
+        table = pd.concat([table.loc[~na], table.loc[na]])
+
+    def share(x: Any) -> str:
+        return MISSING if is_missing(x) else fmt_share(x, lang=lang)
+
+    shown = {
+        t("answers.option", lang): table["label"].astype(str),
+        t("answers.count", lang): table["count"].map(
+            lambda x: MISSING if is_missing(x) else fmt_int(x, lang=lang)
+        ),
+        t("answers.share", lang): table["share"].map(share),
+    }
+    if earlier is not None and "share_earlier" in table:
+        shown[t("answers.share_earlier", lang, when=earlier)] = table["share_earlier"].map(share)
+    return _styled(pd.DataFrame(shown).reset_index(drop=True))
+
+
+def status_text(status: Mapping[str, Any], *, lang: str) -> str:
+    """One line: how many answered and skipped; not-an-answer, not asked, rejected when any.
+
+    >>> status_text({"n_answered": 228, "n_not_an_answer": 3, "n_skipped": 4,
+    ...              "n_not_asked": 0, "n_invalid": 0, "n_respondents": 235}, lang="en")
+    'Answered: 228 of 235 · don’t know or no answer: 3 · skipped: 4'
+    """
+    check_lang(lang)
+    parts = [
+        t(
+            "answers.answered",
+            lang,
+            n=fmt_int(status["n_answered"], lang=lang),
+            total=fmt_int(status["n_respondents"], lang=lang),
+        )
+    ]
+    for key in ("n_not_an_answer", "n_skipped", "n_not_asked", "n_invalid"):
+        value = status.get(key, 0)
+        if key == "n_skipped" or (not is_missing(value) and value > 0):
+            parts.append(t(f"answers.{key[2:]}", lang, n=fmt_int(value, lang=lang)))
+    return " · ".join(parts)
+
+
+def timeline_text(cutoff: Any, *, lang: str) -> str:
+    """The sentence under the response timeline, with the cut-off's date and time in words.
+
+    >>> timeline_text(pd.Timestamp("2020-03-18 09:00"), lang="it").split(": ")[-1]
+    'i questionari arrivati prima delle 09:00 del 18 marzo 2020.'
+    >>> timeline_text(None, lang="en")
+    'Each bar counts the questionnaires received on one day; the line gives the total up to that day.'
+    """
+    from babel.dates import format_date, format_time
+
+    check_lang(lang)
+    text = t("nb01.timeline_text", lang)
+    if cutoff is None or is_missing(cutoff):
+        return text
+    stamp = pd.Timestamp(cutoff)
+    locale = {"en": "en_GB"}.get(lang, lang)
+    when = {
+        "date": format_date(stamp.date(), format="long", locale=locale),
+        "time": format_time(stamp.time(), format="short", locale=locale),
+    }
+    return text + " " + t("nb01.timeline_cutoff_text", lang, **when)
