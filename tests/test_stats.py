@@ -132,6 +132,58 @@ def test_pratt_normal_approximation_against_hand_oracle():
     assert (row["n_above"], row["n_below"], row["n_at_midpoint"]) == (11, 3, 4)
 
 
+@pytest.mark.parametrize("zero_method", ["pratt", "wilcox", "zsplit"])
+@pytest.mark.parametrize("alternative", ["two-sided", "greater", "less"])
+def test_signed_rank_from_counts_equals_scipy_wilcoxon(zero_method, alternative):
+    # vs_neutral ranks from the counts of each value (describe.counts for a survey); its
+    # p-values must be scipy.stats.wilcoxon's of the raw values (ties, zeros, 5 and 7
+    # points, a decimal midpoint, a non-integer column; n from 12 to 60 000)
+    from scipy import stats
+
+    rng = np.random.default_rng(17)
+    frame = pd.DataFrame(
+        {
+            "five": rng.choice([1, 2, 3, 4, 5], 60_000, p=[0.1, 0.15, 0.3, 0.25, 0.2]),
+            "seven": rng.integers(1, 8, 60_000),
+            "skewed": rng.choice([2, 3, 4], 60_000, p=[0.2, 0.2, 0.6]),
+            "halves": rng.integers(0, 13, 60_000) / 2,
+        }
+    ).astype(float)
+    frame.iloc[::7, 0] = np.nan
+    small = pd.DataFrame({"few": [1, 3, 3, 4, 5, 5, 2, 3, 4, 4, 5, 1]}, dtype=float)
+    for data, mid in ((frame, 3.5), (frame, 3.0), (small, 3.0)):
+        for continuity in (True, False):
+            out = vs_neutral(data, midpoint=mid, zero_method=zero_method,
+                             alternative=alternative, continuity=continuity)  # fmt: skip
+            for row in out.itertuples():
+                d = data[row.item].dropna().to_numpy() - mid
+                ref = stats.wilcoxon(d, zero_method=zero_method, correction=continuity,
+                                     alternative=alternative, method="asymptotic")  # fmt: skip
+                assert row.p_value == pytest.approx(ref.pvalue, rel=1e-12, abs=1e-300)
+                assert row.median == np.median(d + mid) and row.n == d.size
+                assert row.mean == pytest.approx(np.mean(d + mid), rel=1e-13)
+
+
+def test_vs_neutral_of_a_survey_uses_the_item_counts():
+    from scipy import stats
+
+    from cmmc_analysis.describe.counts import item_counts
+    from cmmc_analysis.examples import toy_survey
+
+    survey = toy_survey()
+    out = vs_neutral(survey).set_index("item")
+    codes = survey.codes()
+    for item in codes.columns:
+        x = codes[item].dropna().to_numpy()
+        assert (
+            np.bincount(x.astype(int), minlength=6)[1:].tolist()
+            == item_counts(survey, item).tolist()
+        )
+        ref = stats.wilcoxon(x - 3, zero_method="pratt", correction=True, method="asymptotic")
+        assert out.loc[item, "p_value"] == pytest.approx(ref.pvalue, rel=1e-12)
+        assert out.loc[item, "n"] == x.size
+
+
 def test_sign_test_by_hand():
     # 7 above, 1 below, 2 at the midpoint: two-sided binomial p = 2 * (1 + 8) / 2^8
     codes = pd.DataFrame({"a": [4, 4, 5, 4, 4, 5, 4, 2, 3, 3]})

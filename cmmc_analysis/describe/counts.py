@@ -33,6 +33,7 @@ __all__ = [
     "top2_codes",
     "bottom2_codes",
     "level_counts",
+    "item_counts",
     "summary_from_counts",
     "wilson_interval",
 ]
@@ -152,6 +153,30 @@ def level_counts(
     idx0 = np.where(valid, np.nan_to_num(x) - 1, -1).astype(np.int64)
     counts = _counts(idx0, k, weights, g, size)
     return counts[0] if groups is None else counts
+
+
+def item_counts(survey, item: str) -> np.ndarray:
+    """Unweighted counts of each point 1..k of a survey's scale item, shape ``(k,)``.
+
+    The counts that the summaries (:func:`level_counts` per group) and the tests vs
+    neutral (:func:`cmmc_analysis.significance.vs_neutral`) start from: one
+    ``np.bincount`` of the item's level codes, missing values left out.
+
+    Examples
+    --------
+    >>> from cmmc_analysis.examples import toy_survey
+    >>> item_counts(toy_survey(), "tech_cloud").tolist()
+    [1.0, 1.0, 0.0, 3.0, 2.0]
+    """
+    from ._access import _item_codes
+
+    k = survey.codebook.scale_of(item).k
+    col = survey.data[item]
+    if not isinstance(col.dtype, pd.CategoricalDtype):  # codes as numbers (Survey.codes)
+        x = col.to_numpy(dtype=float)
+        return level_counts(np.where(x > 0, x, np.nan), k)
+    idx0 = _item_codes(survey, item)
+    return _counts(idx0, k, None, np.zeros(len(idx0), dtype=np.int64), 1)[0]
 
 
 def _counts(idx0: np.ndarray, k: int, w: np.ndarray | None, g: np.ndarray, size: int) -> np.ndarray:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..describe.counts import item_counts
 from ..errors import SurveyDataError
 from ..survey import Survey
 from ._common import (
@@ -24,7 +25,9 @@ from ._common import (
     _check_choice,
     _codes_of,
     _direction,
-    _signed_rank,
+    _items_list,
+    _present,
+    _signed_rank_counts,
 )
 from .multitest import adjust_pvalues
 
@@ -107,18 +110,24 @@ def vs_neutral(
     0  tech_cloud        3.0        5
     """
     if isinstance(data, Survey):
-        frame = _codes_of(data, items)
+        chosen = _present(_items_list(items), data.data.columns, "the survey data")
+        if chosen is None:
+            chosen = [i for i in data.codebook.scale_items if i in data.data]
+        for item in chosen:
+            data.codebook.scale_of(item)  # a clear error for an item that is not a scale item
         if midpoint is None:
-            midpoint = {item: data.codebook.scale_of(item).midpoint for item in frame.columns}
+            midpoint = {item: data.codebook.scale_of(item).midpoint for item in chosen}
+        frame = None
     else:
         frame = _codes_of(data, items)
+        chosen = list(frame.columns)
         if midpoint is None:
             raise SurveyDataError(
                 "parameter midpoint: needed with a DataFrame of codes (a number, or a "
                 "mapping item -> number)"
             )
     if isinstance(midpoint, Mapping):
-        unknown = [c for c in frame.columns if c not in midpoint]
+        unknown = [c for c in chosen if c not in midpoint]
         if unknown:
             raise SurveyDataError(f"parameter midpoint: no value for items {unknown}")
     if exact not in (None, True, False):
@@ -127,20 +136,29 @@ def vs_neutral(
     _check_choice(alternative, ALTERNATIVES, "alternative")
     _check_choice(correction, CORRECTIONS, "correction")
     rows = []
-    for item in frame.columns:
+    for item in chosen:
         mid = float(midpoint[item] if isinstance(midpoint, Mapping) else midpoint)
-        x = frame[item].to_numpy(dtype=float)
-        x = x[~np.isnan(x)]  # as dropna(), without copying the respondent index
-        d = x - mid
-        median = float(np.median(x)) if x.size else np.nan
-        above, below = int((d > 0).sum()), int((d < 0).sum())
+        # the distinct values and their counts: a survey's from describe.counts (the
+        # counts the summaries use), a frame's column counted here
+        if frame is None:
+            counts = item_counts(data, item)
+            values = np.arange(1, len(counts) + 1, dtype=float)
+        else:
+            values, counts = _value_counts(frame[item].to_numpy(dtype=float))
+        present = counts > 0
+        values, counts = values[present], counts[present]
+        d = values - mid
+        n = int(counts.sum())
+        median = _median_of_counts(values, counts)
+        above, below = int(counts[d > 0].sum()), int(counts[d < 0].sum())
         note = ""
-        if x.size == 0:
+        if n == 0:
             v = p = r = np.nan
             how, note = "", "no valid answers: not tested"
         else:
-            v, p, r, how = _signed_rank(
+            v, p, r, how = _signed_rank_counts(
                 d,
+                counts,
                 zero_method=zero_method,
                 alternative=alternative,
                 continuity=continuity,
@@ -156,13 +174,13 @@ def vs_neutral(
         rows.append(
             {
                 "item": str(item),
-                "n": int(x.size),
+                "n": n,
                 "n_above": above,
                 "n_below": below,
-                "n_at_midpoint": int(x.size - above - below),
+                "n_at_midpoint": int(n - above - below),
                 "threshold": mid,
                 "estimate": median,
-                "mean": float(x.mean()) if x.size else np.nan,
+                "mean": float(counts @ values / n) if n else np.nan,
                 "median": median,
                 "statistic": v,
                 "p_value": p,
@@ -177,7 +195,7 @@ def vs_neutral(
             }
         )
     out = pd.DataFrame(rows)
-    family = "vs neutral: " + ", ".join(map(str, frame.columns))
+    family = "vs neutral: " + ", ".join(map(str, chosen))
     out.insert(out.columns.get_loc("sign_p_value"), "p_adjusted", _adjust(out, correction))
     out.insert(
         out.columns.get_loc("sign_p_value") + 1,
@@ -187,6 +205,25 @@ def vs_neutral(
     out.insert(out.columns.get_loc("effect_size"), "correction", correction)
     out.insert(out.columns.get_loc("effect_size"), "family", family)
     return out
+
+
+def _value_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct non-missing values of ``x`` and how often each occurs (hashing, no sort)."""
+    level, values = pd.factorize(x, sort=False)  # NaN -> -1
+    counts = np.bincount(level[level >= 0], minlength=len(values))
+    return np.asarray(values, dtype=float), counts
+
+
+def _median_of_counts(values: np.ndarray, counts: np.ndarray) -> float:
+    """``np.median`` of the data that ``values`` repeated ``counts`` times would be."""
+    n = int(counts.sum())
+    if n == 0:
+        return np.nan
+    order = np.argsort(values, kind="stable")
+    v, cum = values[order], np.cumsum(counts[order])
+    low = v[np.searchsorted(cum, (n - 1) // 2, side="right")]
+    high = v[np.searchsorted(cum, n // 2, side="right")]
+    return float(low) if n % 2 else float((low + high) / 2)
 
 
 def share_test(
