@@ -162,6 +162,9 @@ def test_signed_rank_from_counts_equals_scipy_wilcoxon(zero_method, alternative)
                 assert row.p_value == pytest.approx(ref.pvalue, rel=1e-12, abs=1e-300)
                 assert row.median == np.median(d + mid) and row.n == d.size
                 assert row.mean == pytest.approx(np.mean(d + mid), rel=1e-13)
+                sign = stats.binomtest(int((d > 0).sum()), int((d != 0).sum()), 0.5,
+                                       alternative=alternative)  # fmt: skip
+                assert row.sign_p_value == pytest.approx(sign.pvalue, rel=1e-12, abs=1e-300)
 
 
 def test_vs_neutral_of_a_survey_uses_the_item_counts():

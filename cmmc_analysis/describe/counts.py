@@ -175,8 +175,8 @@ def item_counts(survey, item: str) -> np.ndarray:
     if not isinstance(col.dtype, pd.CategoricalDtype):  # codes as numbers (Survey.codes)
         x = col.to_numpy(dtype=float)
         return level_counts(np.where(x > 0, x, np.nan), k)
-    idx0 = _item_codes(survey, item)
-    return _counts(idx0, k, None, np.zeros(len(idx0), dtype=np.int64), 1)[0]
+    idx0 = _item_codes(survey, item)  # 0-based, -1 missing
+    return np.bincount(idx0 + 1, minlength=k + 1)[1 : k + 1].astype(float)
 
 
 def _counts(idx0: np.ndarray, k: int, w: np.ndarray | None, g: np.ndarray, size: int) -> np.ndarray:

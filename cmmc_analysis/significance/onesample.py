@@ -166,11 +166,7 @@ def vs_neutral(
             )
             if np.isnan(p):
                 note = "every answer at the midpoint: not tested"
-        sign_p = (
-            stats.binomtest(above, above + below, 0.5, alternative=alternative).pvalue
-            if above + below
-            else np.nan
-        )
+        sign_p = _sign_test(above, below, alternative)
         rows.append(
             {
                 "item": str(item),
@@ -212,6 +208,35 @@ def _value_counts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     level, values = pd.factorize(x, sort=False)  # NaN -> -1
     counts = np.bincount(level[level >= 0], minlength=len(values))
     return np.asarray(values, dtype=float), counts
+
+
+def _sign_test(above: int, below: int, alternative: str) -> float:
+    """The sign test's p-value: ``scipy.stats.binomtest(above, above + below, 0.5)``.
+
+    With p = 1/2 the binomial is symmetric: the two-sided p-value (scipy's: the
+    probability of every count no likelier than the one seen) is the lower tail at the
+    smaller count plus the upper tail at the larger one, which scipy finds by a search
+    over the probabilities; here the two tails are read directly from
+    ``scipy.stats.binom`` (the same functions), without the search.
+
+    >>> from scipy import stats
+    >>> [round(_sign_test(8, 2, a), 12) for a in ("two-sided", "greater", "less")]
+    [0.109375, 0.0546875, 0.9892578125]
+    >>> float(stats.binomtest(8, 10, 0.5).pvalue)
+    0.109375
+    """
+    n = above + below
+    if n == 0:
+        return np.nan
+    binom = stats.binom
+    if alternative == "greater":
+        return float(binom.sf(above - 1, n, 0.5))
+    if alternative == "less":
+        return float(binom.cdf(above, n, 0.5))
+    if 2 * above == n:
+        return 1.0
+    low, high = min(above, below), max(above, below)
+    return float(min(1.0, binom.cdf(low, n, 0.5) + binom.sf(high - 1, n, 0.5)))
 
 
 def _median_of_counts(values: np.ndarray, counts: np.ndarray) -> float:
