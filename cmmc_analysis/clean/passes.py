@@ -74,10 +74,14 @@ class PartitionResult:
 # --- the passes -----------------------------------------------------------------------------
 
 
-def clean_partition(df: pd.DataFrame, job: Job, decision: Decision, parsed=None) -> PartitionResult:
+def clean_partition(
+    df: pd.DataFrame, job: Job, decision: Decision, parsed=None, names: list[str] | None = None
+) -> PartitionResult:
     """Second pass over one partition: parse, ``straightliners``, ids, log, typed table.
 
-    ``decision`` holds this partition's rows of the whole export's decision.
+    ``decision`` holds this partition's rows of the whole export's decision; ``names``
+    the partition's contact names if already made
+    (:func:`cmmc_analysis.privacy.scrub.contact_names`).
     """
     codebook, config = job.codebook, job.config
     if parsed is None:
@@ -119,7 +123,7 @@ def clean_partition(df: pd.DataFrame, job: Job, decision: Decision, parsed=None)
     return PartitionResult(
         rule=rule,
         details=_log.details(
-            parsed, flagged, source_row, ids, codebook, personal=personal_test(df, codebook)
+            parsed, flagged, source_row, ids, codebook, personal=personal_test(df, codebook, names)
         ),
         excluded=_log.excluded(rule, reason, source_row, ids),
         data=data,
@@ -186,11 +190,16 @@ def assemble(
 
 
 def _source(
-    raw: Any, settings: Settings, salt_note: str, n: int, codebook: Codebook | None = None
+    raw: Any,
+    settings: Settings,
+    salt_note: str,
+    n: int,
+    codebook: Codebook | None = None,
+    names: list[str] | None = None,
 ) -> dict[str, Any]:
     data = getattr(raw, "data", None)  # a file named after a respondent is not shown
     return {
-        "file": shown_file_name(raw.path.name, data, codebook, raw.sha256),
+        "file": shown_file_name(raw.path.name, data, codebook, raw.sha256, names),
         "sha256": raw.sha256,
         "encoding": raw.encoding,
         "delimiter": raw.delimiter,

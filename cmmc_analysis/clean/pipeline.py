@@ -54,6 +54,7 @@ from ..codebook import Codebook, load_codebook
 from ..errors import SurveyDataError
 from ..io.reader import RawExport
 from ..paths import DEFAULT_EXPORT
+from ..privacy.scrub import contact_names
 from ..schema.cleaning import merge_rules
 from ..survey import Survey
 from .codes import ACTIONS, EXCLUSION_RULES, MISSING_REASONS, VALUE_RULES
@@ -156,8 +157,10 @@ def clean(
     )
     meta = row_meta(df, codebook, config, parsed)
     decision = decide(meta, codebook, config, settings, parsed)
-    part = clean_partition(df, job, decision, parsed)
-    return assemble([part], decision, job, _source(raw, settings, salt_note, len(df), codebook))
+    names = contact_names(df, codebook)  # for the log's redaction and the file name
+    part = clean_partition(df, job, decision, parsed, names)
+    source = _source(raw, settings, salt_note, len(df), codebook, names)
+    return assemble([part], decision, job, source)
 
 
 def clean_partitions(

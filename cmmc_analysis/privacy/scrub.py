@@ -21,6 +21,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -121,8 +122,23 @@ def _fold(text: str) -> str:
     return _MARKS.sub("", text).casefold()
 
 
-def _codebook_texts(codebook: Any) -> set[str]:
-    """Every label and question text of the codebook, folded (never evidence of a leak)."""
+_TEXTS: dict[int, frozenset[str]] = {}
+
+
+def _codebook_texts(codebook: Any) -> frozenset[str]:
+    """Every label and question text of the codebook, folded (never evidence of a leak).
+
+    Made once per codebook (a frozen object), forgotten with it.
+    """
+    key = id(codebook)
+    texts = _TEXTS.get(key)
+    if texts is None:
+        texts = _TEXTS[key] = frozenset(_fold_codebook_texts(codebook))
+        weakref.finalize(codebook, _TEXTS.pop, key, None)
+    return texts
+
+
+def _fold_codebook_texts(codebook: Any) -> set[str]:
     out: set[str] = set()
     labels = []
     for scale in codebook.scales.values():
@@ -164,8 +180,11 @@ def _meaningful(values: pd.Series, common: set[str]) -> pd.Series:
     vals = values.dropna().astype("str").str.strip().drop_duplicates()
     if len(vals) == 0:
         return vals
-    arr = _arrow(vals)
-    plain = pc.fill_null(pc.string_is_ascii(arr), False).to_numpy(zero_copy_only=False)
+    if len(vals) < 2000:  # a few values: the per-value path costs less than Arrow's calls
+        plain = np.zeros(len(vals), dtype=bool)
+    else:
+        arr = _arrow(vals)
+        plain = pc.fill_null(pc.string_is_ascii(arr), False).to_numpy(zero_copy_only=False)
     keep = np.zeros(len(vals), dtype=bool)
     if plain.any():
         a = arr.filter(pa.array(plain))
@@ -371,7 +390,11 @@ def looks_personal(
     """
     pattern = _names_regex(names)
     names_re = re.compile(pattern, re.IGNORECASE) if pattern else None
-    vocab = {_fold(w) for w in vocabulary}
+    return _personal_mask(values, names_re, {_fold(w) for w in vocabulary})
+
+
+def _personal_mask(values: Sequence[Any], names_re: re.Pattern | None, vocab: set[str]):
+    """:func:`looks_personal` with the names' pattern compiled and the vocabulary folded."""
     out = np.zeros(len(values), dtype=bool)
     for i, value in enumerate(values):
         if not isinstance(value, str) or not value.strip():
@@ -392,27 +415,33 @@ def looks_personal(
     return out
 
 
-def personal_test(data: pd.DataFrame, codebook: Any):
+def personal_test(data: pd.DataFrame, codebook: Any, names: list[str] | None = None):
     """``test(values) -> mask``: which logged values look personal (:func:`looks_personal`).
 
     The names are the contact values of ``data`` (a raw export's table or a partition
-    of it); the vocabulary is the codebook's words. Each distinct value is tested once.
+    of it; ``names``: :func:`contact_names` of it, already made); the vocabulary is the
+    codebook's words. Each distinct value is tested once.
     """
-    names = contact_names(data, codebook)
-    vocabulary = _codebook_words(codebook)
+    prepared: list[Any] = []  # the names' pattern and the folded vocabulary, made once
 
     def test(values: np.ndarray) -> np.ndarray:
         values = np.asarray(values, dtype=object)
         if values.size == 0:
             return np.zeros(0, dtype=bool)
+        if not prepared:
+            pattern = _names_regex(contact_names(data, codebook) if names is None else names)
+            prepared.append(re.compile(pattern, re.IGNORECASE) if pattern else None)
+            prepared.append({_fold(w) for w in _codebook_words(codebook)})
         codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
-        mask = looks_personal(list(uniques), names=names, vocabulary=vocabulary)
+        mask = _personal_mask(list(uniques), *prepared)
         return np.where(codes >= 0, mask[np.maximum(codes, 0)], False)
 
     return test
 
 
-def shown_file_name(name: str, data: Any, codebook: Any, sha256: str) -> str:
+def shown_file_name(
+    name: str, data: Any, codebook: Any, sha256: str, names: list[str] | None = None
+) -> str:
     """The export's file name as reports show it: itself, or a neutral name if it is personal.
 
     A file named after a respondent ("risposte_mario_rossi.csv", "anna@acme.it.xlsx")
@@ -440,7 +469,7 @@ def shown_file_name(name: str, data: Any, codebook: Any, sha256: str) -> str:
     if codebook is not None:  # without them (an export read in partitions): by shape only
         vocabulary = _codebook_words(codebook)
         if data is not None:
-            names = contact_names(data, codebook)
+            names = contact_names(data, codebook) if names is None else names
             key = codebook.role("respondent_key")
             if key is not None and key in data:  # the keys: a million values, no regex
                 names = pd.concat([pd.Series(names, dtype="str"), _meaningful(data[key], set())])
