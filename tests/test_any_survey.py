@@ -97,9 +97,15 @@ def test_second_survey_report_is_complete(second_report: Path) -> None:
     expected = {"index.html", *(f"{s}{x}.html" for s in stems for x in ("", "-code"))}
     assert {p.name for p in second_report.glob("*.html")} == expected
     index = (second_report / "index.html").read_text(encoding="utf-8")
-    # the fifth notebook is on the index, titled by its first heading, after the four
-    assert re.search(r"Team extras</a>\s*</td>\s*<td><a href=\"05_team_extras.html\"", index)
-    assert index.index("Findings") < index.index("Team extras")
+    # the fifth notebook is on the index, titled by its first heading and described by the
+    # paragraph after it, after the four (the findings page, which has the summary, first)
+    assert re.search(
+        r'<a class="cmmc-page-title" href="05_team_extras.html">Team extras</a><br>'
+        r'<span class="cmmc-page-description">One more view, written by the researcher.</span>',
+        index,
+    )
+    titles = re.findall(r'class="cmmc-page-title" href="(\d\d)_', index)
+    assert titles == ["04", "01", "02", "03", "05"]
     extra = visible_text((second_report / "05_team_extras.html").read_text(encoding="utf-8"))
     assert "5 analysed answers in the extra view" in extra
 

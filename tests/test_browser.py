@@ -409,3 +409,156 @@ def test_the_reading_checks_catch_planted_faults(browser: OfflineBrowser, tmp_pa
     assert report.wide_on_phone == [1] and report.wide_in_print == [1]
     assert report.tables_without_downloads == [1]
     assert report.summary_first is False
+
+
+# --- navigation: the index and the tables of contents --------------------------------
+
+_INDEX_JS = """() => {
+  const top = sel => { const e = document.querySelector(sel);
+    return e ? e.getBoundingClientRect().top : null; };
+  const summary = document.querySelector('main .cmmc-summary');
+  return {
+    summary: summary ? summary.innerText : null,
+    summaryTop: top('main .cmmc-summary'),
+    listTop: top('main ol.cmmc-pages'),
+    buildTop: top('main table.cmmc-build'),
+    pages: Array.from(document.querySelectorAll('ol.cmmc-pages > li')).map(li => [
+      li.querySelector('a.cmmc-page-title').getAttribute('href'),
+      li.querySelector('a.cmmc-page-title').innerText,
+      (li.querySelector('.cmmc-page-description') || {innerText: ''}).innerText]),
+  };
+}"""
+
+_FINDINGS_SUMMARY_JS = """() => {
+  const h = document.querySelector('main h2.cmmc-first-section');
+  let p = h.nextElementSibling;
+  while (p && p.tagName !== 'P') p = p.nextElementSibling;
+  return [h.innerText.replace('¶', '').trim(), p ? p.innerText : null];
+}"""
+
+_TOC_JS = """() => {
+  const nav = document.querySelector('main nav.cmmc-toc');
+  const sections = Array.from(document.querySelectorAll('main h2'));
+  if (!nav) return {toc: false, sections: sections.length};
+  const links = Array.from(nav.querySelectorAll('a'));
+  const firstSection = sections[0];
+  return {
+    toc: true,
+    sections: sections.length,
+    targets: links.map(a => { const t = document.getElementById(a.getAttribute('href').slice(1));
+      return t ? [t.tagName, t.innerText.replace('¶', '').trim(), a.innerText] : null; }),
+    beforeSections: nav.getBoundingClientRect().top < firstSection.getBoundingClientRect().top,
+    width: Math.ceil(Math.max(nav.getBoundingClientRect().width, nav.scrollWidth)),
+    right: Math.ceil(nav.getBoundingClientRect().right),
+    hidden: nav.getBoundingClientRect().height === 0,
+  };
+}"""
+
+
+def _evaluate(page, file: Path, script: str, *, media: str = "screen"):
+    page.goto(file.as_uri(), wait_until="load")
+    page.emulate_media(media=media)
+    return page.evaluate(script)
+
+
+_LANDED_JS = """h => {
+  const box = document.getElementById(h.slice(1)).getBoundingClientRect();
+  const end = window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 1;
+  return [location.hash, window.scrollY, box.top, end, window.innerHeight];
+}"""
+
+
+def _follow(page, file: Path, index: int) -> tuple[str, bool]:
+    """Click the ``index``-th link of the table of contents: the page's hash, and whether
+    the section's heading is now at the top of the window (or in view at the page's end)."""
+    page.goto(file.as_uri(), wait_until="load")
+    link = page.locator("nav.cmmc-toc a").nth(index)
+    href = link.get_attribute("href")
+    link.click()
+    hash_, scrolled, top, end, height = page.evaluate(_LANDED_JS, href)
+    return hash_, scrolled > 0 and (abs(top) < 5 or (end and 0 <= top < height))
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_index_opens_with_the_summary_and_lists_the_findings_first(
+    browser: OfflineBrowser, request: pytest.FixtureRequest, lang: str
+) -> None:
+    """The index shows the findings page's own summary (with figures) above the page list,
+    the findings page first in the list, every page with a title and a description,
+    and the build facts last; the pages' previous/next links follow the same order."""
+    import re
+
+    folder = Path(request.getfixturevalue(f"report_{lang}"))
+
+    def read() -> tuple[dict, list]:
+        with browser.page(width=1366) as page:
+            found = _evaluate(page, folder / "index.html", _INDEX_JS)
+            summary = _evaluate(page, folder / FINDINGS_PAGE, _FINDINGS_SUMMARY_JS)
+        return found, summary
+
+    index, (heading, findings_summary) = browser.call(read)
+    assert heading == {"it": "In sintesi", "en": "In brief"}[lang]
+    # the same summary, figures included (e.g. "(235 questionari)"), taken from the page
+    assert findings_summary and findings_summary in index["summary"]
+    assert re.search(r"\(\d+ (questionari|questionnaires)\)", index["summary"])
+    assert index["summary"].startswith(heading)
+    assert index["summaryTop"] < index["listTop"] < index["buildTop"]
+    hrefs = [href for href, _, _ in index["pages"]]
+    assert hrefs[0] == FINDINGS_PAGE
+    assert sorted(hrefs) == sorted(
+        p.name for p in folder.glob("[0-9][0-9]_*.html") if "-code" not in p.name
+    )
+    assert all(title and description for _, title, description in index["pages"]), index["pages"]
+    # previous / next in the index's order
+    pages = [(folder / href).read_text(encoding="utf-8") for href in hrefs]
+    for i, text in enumerate(pages):
+        links = {
+            re.search(r'rel="(\w+)"', a).group(1): re.search(r'href="([^"]+)"', a).group(1)
+            for a in re.findall(r'<a\b[^>]*\brel="(?:prev|next)"[^>]*>', text)
+        }
+        assert links.get("next") == (hrefs[i + 1] if i + 1 < len(hrefs) else None), hrefs[i]
+        assert links.get("prev") == (hrefs[i - 1] if i else None), hrefs[i]
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_long_pages_have_a_table_of_contents_whose_links_resolve(
+    browser: OfflineBrowser, request: pytest.FixtureRequest, lang: str
+) -> None:
+    """Pages with more than MIN_SECTIONS sections open with a table of contents: one link
+    per section, each landing on its heading (clicked in the browser), before the first
+    section; it fits a 390 px phone and the printable width of A4, and is printed."""
+    from cmmc_analysis.report.reading import A4_PRINTABLE_PX, PHONE_PX
+    from cmmc_analysis.report.toc import MIN_SECTIONS
+
+    folder = Path(request.getfixturevalue(f"report_{lang}"))
+    pages = [p for p in sorted(folder.glob("[0-9][0-9]_*.html"))]
+
+    def read(file: Path) -> tuple[dict, dict, dict, list]:
+        with browser.page(width=1366) as page:
+            wide = _evaluate(page, file, _TOC_JS)
+            followed = []
+            if wide["toc"]:
+                for i in (0, wide["sections"] - 1):
+                    followed.append(_follow(page, file, i))
+        with browser.page(width=PHONE_PX) as page:
+            phone = _evaluate(page, file, _TOC_JS)
+        with browser.page(width=A4_PRINTABLE_PX) as page:
+            printed = _evaluate(page, file, _TOC_JS, media="print")
+        return wide, phone, printed, followed
+
+    with_toc = 0
+    for file in pages:
+        wide, phone, printed, followed = browser.call(read, file)
+        assert wide["toc"] == (wide["sections"] > MIN_SECTIONS), (file.name, wide)
+        if not wide["toc"]:
+            continue
+        with_toc += 1
+        # one link per section, in order, each to a level-2 heading of the same text
+        assert len(wide["targets"]) == wide["sections"], file.name
+        assert all(t and t[0] == "H2" and t[1] == t[2] for t in wide["targets"]), wide["targets"]
+        assert wide["beforeSections"]
+        for hash_, landed in followed:  # the click scrolled to the section
+            assert hash_.startswith("#") and landed, (file.name, hash_)
+        assert phone["width"] <= PHONE_PX and phone["right"] <= PHONE_PX, (file.name, phone)
+        assert not printed["hidden"] and printed["width"] <= A4_PRINTABLE_PX, (file.name, printed)
+    assert with_toc >= 2  # the findings page and at least one other are long

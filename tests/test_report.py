@@ -302,3 +302,26 @@ def test_screenshots_are_written_next_to_the_report(tmp_path: Path) -> None:
     shots = sorted(p.name for p in out.glob("*.png"))
     assert shots == ["screenshot-01_tiny.png", "screenshot-index.png"]
     assert all((out / s).read_bytes().startswith(b"\x89PNG") for s in shots)
+
+
+def test_table_of_contents_only_on_long_pages_with_unique_escaped_anchors() -> None:
+    from cmmc_analysis.report.toc import add_toc
+
+    def heading(anchor: str, text: str) -> str:
+        return f'<h2 id="{anchor}">{text}<a class="anchor-link" href="#{anchor}">¶</a></h2><p>x</p>'
+
+    names = ["Uno", "Due", "Tre", "Uno", "A &lt;b&gt; &amp; c"]
+    page = "<h1>T</h1><p>intro</p>" + "".join(heading(n.split()[0], n) for n in names)
+    out = add_toc(page, lang="it")
+    assert out.index('<nav class="cmmc-toc"') < out.index("<h2") and "In questa pagina" in out
+    links = re.findall(r'<li><a href="#([^"]*)">(.*?)</a></li>', out)
+    assert links == [
+        ("Uno", "Uno"),
+        ("Due", "Due"),
+        ("Tre", "Tre"),
+        ("Uno-2", "Uno"),  # the second "Uno" section has its own anchor now
+        ("A", "A &lt;b&gt; &amp; c"),  # text escaped once, as in the heading
+    ]
+    assert '<h2 id="Uno-2">Uno<a class="anchor-link" href="#Uno-2">' in out
+    assert add_toc(page, lang="en", min_sections=5) == page  # five sections: not long
+    assert "On this page" in add_toc(page, lang="en", min_sections=4)

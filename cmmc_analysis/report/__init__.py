@@ -1,7 +1,8 @@
 """report: execute the notebooks, export the pages, check them (see docs/report.md).
 
 - :mod:`.notebooks` finds, parameterises and executes the numbered notebooks;
-- :mod:`.pages` exports them to self-contained HTML and writes the index;
+- :mod:`.pages` exports them to self-contained HTML and writes the index (summary first);
+- :mod:`.toc` gives long pages a table of contents;
 - :mod:`.build` orders the build and keeps its guarantees (atomic, leak-checked);
 - :mod:`.browser` checks the pages in headless Chromium.
 """

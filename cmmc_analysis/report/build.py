@@ -299,10 +299,8 @@ def build_report(
     )
     planned = [name for page in context["pages"] for name in (page["code"], page["shared"])]
     planned = [name for name in planned if name] + ["index.html"]
-    shot_pages = (
-        "index.html",
-        f"{notebooks[-1].stem}.html" if no_code else f"{notebooks[-1].stem}-code.html",
-    )
+    lead = context["pages"][0]  # the findings page leads the index
+    shot_pages = ("index.html", lead["shared"] or lead["code"])
     if screenshots:
         planned += [f"screenshot-{Path(page).stem}.png" for page in shot_pages]
     tmp = outputs.make_build_folder(out, planned)

@@ -38,12 +38,19 @@ __all__ = [
     "batteries",
     "battery_title",
     "notebook_title",
+    "notebook_description",
+    "SUMMARY_TAG",
+    "index_summary",
+    "has_summary",
 ]
 
 #: Cells with this tag (e.g. the notebook's purpose, written for researchers in
 #: English) are left out of both HTML flavours.
 HIDE_TAG = "report-hide"
 _PARAM_TAGS = ("parameters", "injected-parameters")
+#: The cell whose Markdown output (the page's plain-language summary) opens the index;
+#: its notebook is listed first.
+SUMMARY_TAG = "index-summary"
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 #: called with one line per build event
@@ -96,6 +103,23 @@ def inject_parameters(nb: Any, parameters: Mapping[str, Any]) -> Any:
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
 
 
+def _shown_texts(nb: Any) -> list[str]:
+    """The Markdown a reader sees, in order: markdown cells and Markdown outputs (not hidden)."""
+    texts = []
+    for cell in nb.cells:
+        if HIDE_TAG in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type == "markdown":
+            texts.append(cell.source)
+        for out in cell.get("outputs", []):
+            texts.append(out.get("data", {}).get("text/markdown", ""))
+    return ["".join(text) if isinstance(text, list) else text for text in texts]
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"[*_`]", "", text).split())
+
+
 def notebook_title(nb: Any) -> str | None:
     """The first level-1 heading a reader sees in a notebook, or None.
 
@@ -108,18 +132,67 @@ def notebook_title(nb: Any) -> str | None:
     >>> notebook_title(nb)
     'Extra view'
     """
-    for cell in nb.cells:
-        if HIDE_TAG in cell.metadata.get("tags", []):
-            continue
-        texts = [cell.source] if cell.cell_type == "markdown" else []
-        for out in cell.get("outputs", []):
-            texts.append(out.get("data", {}).get("text/markdown", ""))
-        for text in texts:
-            text = "".join(text) if isinstance(text, list) else text
-            found = _HEADING.search(text)
-            if found:
-                return re.sub(r"[*_`]", "", found.group(1)).strip() or None
+    for text in _shown_texts(nb):
+        found = _HEADING.search(text)
+        if found:
+            return _plain(found.group(1)) or None
     return None
+
+
+def notebook_description(nb: Any) -> str | None:
+    """The first paragraph a reader sees after the notebook's title (its line on the index), or None.
+
+    Read like :func:`notebook_title`: the paragraph may follow the heading in the same
+    cell or open a later cell (a markdown cell or a Markdown output); a heading met
+    before any paragraph ends the search.
+
+    >>> import nbformat
+    >>> cells = [nbformat.v4.new_markdown_cell("# Extra view"),
+    ...          nbformat.v4.new_markdown_cell("One more *view*,\\nby the team.\\n\\nDetails.")]
+    >>> notebook_description(nbformat.v4.new_notebook(cells=cells))
+    'One more view, by the team.'
+    """
+    titled = False
+    for text in _shown_texts(nb):
+        if not titled:
+            found = _HEADING.search(text)
+            if not found:
+                continue
+            titled, text = True, text[found.end() :]
+        for block in re.split(r"\n\s*\n", text.strip()):
+            if not block.strip():
+                continue
+            if block.lstrip().startswith(("#", "|", "<", "!", "```")):
+                return None
+            return _plain(block) or None
+    return None
+
+
+def index_summary(nb: Any) -> str | None:
+    """The Markdown output of the cell tagged ``index-summary`` (joined), or None.
+
+    The executed notebook carries the summary its display layer wrote; the index shows
+    it as it is (no statistic is computed again).
+
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("", metadata={"tags": [SUMMARY_TAG]})
+    >>> cell.outputs = [nbformat.v4.new_output("display_data", {"text/markdown": "## In brief"})]
+    >>> index_summary(nbformat.v4.new_notebook(cells=[cell]))
+    '## In brief'
+    """
+    texts = [
+        out.get("data", {}).get("text/markdown", "")
+        for cell in nb.cells
+        if SUMMARY_TAG in cell.metadata.get("tags", [])
+        for out in cell.get("outputs", [])
+    ]
+    texts = ["".join(t) if isinstance(t, list) else t for t in texts]
+    return "\n\n".join(t for t in texts if t.strip()) or None
+
+
+def has_summary(nb: Any) -> bool:
+    """Whether the notebook has a cell tagged ``index-summary`` (its page leads the index)."""
+    return any(SUMMARY_TAG in cell.metadata.get("tags", []) for cell in nb.cells)
 
 
 def batteries(codebook: Any) -> dict[str, list[str]]:

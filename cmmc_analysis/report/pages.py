@@ -13,13 +13,24 @@ import datetime as dt
 import functools
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from markupsafe import Markup
 
 from .. import __version__, paths
 from ..display.i18n import t
 from ..display.narrative import package_versions
 from .downloads import add_downloads
-from .notebooks import _PARAM_TAGS, HIDE_TAG, notebook_title
+from .notebooks import (
+    _PARAM_TAGS,
+    HIDE_TAG,
+    has_summary,
+    index_summary,
+    notebook_description,
+    notebook_title,
+)
+from .toc import add_toc
 
 __all__ = ["TEMPLATES_DIR", "export_html"]
 
@@ -84,7 +95,8 @@ def export_html(nb: Any, *, code: bool, lang: str, title: str, header: Mapping[s
     body, _ = _exporter(code=code, lang=lang).from_notebook_node(
         nb, resources={"metadata": {"name": title}, "cmmc": dict(header)}
     )
-    return add_downloads(body, lang=lang, survey=str(header.get("survey", "")))
+    body = add_downloads(body, lang=lang, survey=str(header.get("survey", "")))
+    return add_toc(body, lang=lang)
 
 
 def _render_index(context: Mapping[str, Any]) -> str:
@@ -134,16 +146,21 @@ def _index_context(
     cb = load_codebook(inputs.codebook)
     survey = cb.title(lang)
     simulated = inputs.data is None or inputs.data_file.resolve() == paths.DEFAULT_EXPORT.resolve()
-    pages = []
+    pages, summary = [], None
     for stem, nb in executed.items():
         pages.append(
             {
                 "stem": stem,
                 "title": notebook_title(nb) or stem,
+                "description": notebook_description(nb),
                 "shared": f"{stem}.html" if no_code else None,
                 "code": f"{stem}-code.html" if code else None,
+                "lead": has_summary(nb),
             }
         )
+        summary = summary or index_summary(nb)
+    # the page with the summary (the findings) first, then the others in number order
+    pages.sort(key=lambda page: not page["lead"])
     versions = package_versions()
     return {
         "lang": lang,
@@ -160,7 +177,19 @@ def _index_context(
         "simulated_text": _survey_text(cb, "report.simulated", lang),
         "versions": versions,
         "pages": pages,
+        "summary": _summary_html(summary),
     }
+
+
+def _summary_html(summary: str | None) -> Markup | None:
+    """The findings' summary as the page renders it (raw HTML escaped), for the index."""
+    if summary is None:
+        return None
+    from markupsafe import Markup
+
+    from .safe_html import render_markdown
+
+    return Markup(render_markdown(summary, exclude_anchor_links=True))
 
 
 def _near(pages: list[Mapping[str, Any]], i: int, kind: str) -> dict[str, str] | None:
