@@ -76,13 +76,14 @@ def _frame(plan: Any) -> Any:
 
 
 def _read(i: int, plan: Any) -> pd.DataFrame:
-    return plan.read(i, warnings=[])
+    return plan.read(i)
 
 
 def _first(df: pd.DataFrame, codebook: Codebook, config: dict) -> Any:
+    """The first pass of a partition, and what reading it found (for the warnings)."""
     from .rules import first_pass
 
-    return first_pass(df, codebook, config)
+    return (*first_pass(df, codebook, config), df.attrs.get("findings"))
 
 
 def run_dask(
@@ -121,7 +122,8 @@ def run_dask(
     with dask.config.set({"dataframe.convert-string": False}):
         parts = _frame(plan).to_delayed()
         firsts = client.compute([delayed(_first)(p, codebook, config) for p in parts])
-        metas, evidences = zip(*client.gather(firsts), strict=True)
+        metas, evidences, findings = zip(*client.gather(firsts), strict=True)
+        plan.found.update({i: f for i, f in enumerate(findings) if f is not None})
         evidence = evidences[0]
         for ev in evidences[1:]:
             evidence = evidence + ev

@@ -4,11 +4,25 @@
 its mapping to items, as :func:`cmmc_analysis.io.reader.read_export` does) and streams
 the bytes once: the SHA-256 and the pseudonym salt, a UTF-8 check, and the end of every
 record (newlines outside quotes, so a quoted newline in free text stays inside its
-record). The :class:`ExportPlan` then cuts the records into partitions of a number of
-records or of bytes, and :meth:`ExportPlan.read` parses one partition with the same
-parser as ``read_export`` (every cell a string, ``source_row`` numbered as in a
-spreadsheet, the same field-count checks). A Dask task reads its partition itself from
-the plan; nothing but the plan travels.
+record; the quote parity is carried across the blocks read, so a quoted field or a
+multi-byte character straddling a block boundary changes nothing). The
+:class:`ExportPlan` then cuts the records into partitions of a number of records or of
+bytes, and :meth:`ExportPlan.read` parses one partition with the same parser as
+``read_export`` (every cell a string, ``source_row`` numbered as in a spreadsheet, the
+same field-count checks). A Dask task reads its partition itself from the plan;
+nothing but the plan travels.
+
+The same guarantees as the whole-file reader (:mod:`cmmc_analysis.io.text`), decided
+once for the whole file by the scan and applied to each partition's bytes: ``\\r\\r\\n``
+line ends, old-Mac CR line ends, a bare CR inside an unquoted field, lines in
+Windows-1252 among UTF-8 ones (each with the reader's note, the same rows named);
+header rows repeated mid-file are removed and listed, not-asked markers blanked; the
+records each partition parses are compared with those the scan counted. What cannot be
+cut safely without parsing the whole file (a quote inside an unquoted field, several
+header rows) is refused with :class:`NotPartitionable`, naming the row.
+
+The streaming scan itself (line ends, quotes, encodings, hashes) is in
+:mod:`cmmc_analysis.io.scan`.
 
 Examples
 --------
@@ -27,9 +41,7 @@ Examples
 from __future__ import annotations
 
 import codecs
-import hashlib
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,11 +52,20 @@ import pandas as pd
 from ..codebook import Codebook
 from ..errors import ExportError, SurveyDataError
 from . import reader as _r
-from .text import check_regular
+from .layout import blank_not_asked
+from .scan import NotPartitionable, check_quotes, encodings, has_text, line_notes, scan_file
+from .text import check_regular, normalise_line_ends, recode_lines
 
-__all__ = ["ExportPlan", "plan_export", "read_export_chunks"]
+__all__ = ["ExportPlan", "Findings", "NotPartitionable", "plan_export", "read_export_chunks"]
 
-_BLOCK = 1 << 24
+
+@dataclass(frozen=True)
+class Findings:
+    """What reading one partition found that the export's warnings report."""
+
+    truncated: tuple[str, ...] = ()  # the last record short (the file cut)
+    repeated: tuple[int, ...] = ()  # source rows that repeat the header row (removed)
+    blanked: int = 0  # cells holding a not-asked marker, read as blank
 
 
 @dataclass
@@ -53,13 +74,23 @@ class ExportPlan:
 
     Attributes
     ----------
-    path, encoding, delimiter, header_map, extra_columns, warnings, sha256, read_at
-        As in :class:`cmmc_analysis.io.reader.RawExport`.
+    path, encoding, delimiter, header_map, extra_columns, sha256, read_at
+        As in :class:`cmmc_analysis.io.reader.RawExport` (``encoding`` as shown;
+        ``codec`` is what the partitions are parsed with).
     headers
         The raw header row.
     bounds
         Per partition: first byte, end byte, ``source_row`` of its first record, and
-        its number of records.
+        its number of records (repeated header rows included).
+    notes
+        What the scan of the whole file found (line ends, encodings, headers).
+    line_mode, mixed
+        How each partition's bytes are prepared before parsing, as the whole file's
+        are by :func:`~cmmc_analysis.io.reader.read_export`: a CR that ends no line
+        read as a ``"space"`` or a ``"newline"`` (old Mac; None: no such CR), and
+        lines that are not UTF-8 recoded from Windows-1252 (``mixed``).
+    found
+        Per partition read, its :class:`Findings`; :attr:`warnings` adds them up.
     """
 
     path: Path
@@ -68,7 +99,7 @@ class ExportPlan:
     headers: list[str]
     header_map: dict[str, str]
     extra_columns: tuple[str, ...]
-    warnings: list[str]
+    notes: list[str]
     text_columns: list[int]
     header: bytes
     bounds: list[tuple[int, int, int, int]]
@@ -76,6 +107,11 @@ class ExportPlan:
     read_at: str
     salt: bytes = field(default=b"", repr=False)
     frame: pd.DataFrame | None = field(default=None, repr=False)  # XLSX: read whole
+    codec: str = ""
+    line_mode: str | None = None
+    mixed: bool = False
+    not_asked: tuple[str, ...] = ()
+    found: dict[int, Findings] = field(default_factory=dict, repr=False)
 
     @property
     def n_records(self) -> int:
@@ -84,13 +120,38 @@ class ExportPlan:
     def __len__(self) -> int:
         return len(self.bounds)
 
+    @property
+    def warnings(self) -> list[str]:
+        """The export's warnings, worded and ordered as ``read_export`` words them."""
+        out = list(self.notes)
+        found = [self.found[i] for i in sorted(self.found)]
+        out += [w for f in found for w in f.truncated if w not in out]
+        rows = [r for f in found for r in f.repeated]
+        if rows:
+            shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
+            out.append(
+                f"row{'s' if len(rows) > 1 else ''} {shown} repeat{'' if len(rows) > 1 else 's'} "
+                "the header row; removed (not a record, not analysed)"
+            )
+        blanked = sum(f.blanked for f in found)
+        if blanked:
+            out.append(
+                f"{blanked} cells held a not-asked marker ({', '.join(map(repr, self.not_asked))}) "
+                "and are read as blank"
+            )
+        return out
+
     def partitions(self) -> Iterator[pd.DataFrame]:
         """Each partition in file order (read anew at every call)."""
         for i in range(len(self.bounds)):
             yield self.read(i)
 
-    def read(self, i: int, warnings: list[str] | None = None) -> pd.DataFrame:
-        """Partition ``i``: ``source_row`` and one ``str`` column per item found."""
+    def read(self, i: int) -> pd.DataFrame:
+        """Partition ``i``: ``source_row`` and one ``str`` column per item found.
+
+        What it found for the warnings is kept in :attr:`found` (and, for a Dask
+        worker that holds a copy of the plan, in the frame's ``attrs["findings"]``).
+        """
         start, stop, first_row, count = self.bounds[i]
         if self.frame is not None:
             return self.frame.iloc[start:stop].reset_index(drop=True)
@@ -98,44 +159,61 @@ class ExportPlan:
             fh.seek(start)
             body = fh.read(stop - start)
         data = self.header + body
-        notes = self.warnings if warnings is None else warnings
+        if self.mixed:
+            data = recode_lines(data)
+        if self.line_mode is not None:
+            data = normalise_line_ends(data, bare_cr=self.line_mode)[0]
         last = i == len(self.bounds) - 1
-        found: list[str] = []
+        short: list[str] = []
         try:
             if b'"' in body or not _r._counts_match(data, self.delimiter, len(self.headers)):
-                _r._check_field_counts(data, self.encoding, self.delimiter, self.path, found)
+                _r._check_field_counts(data, self.codec, self.delimiter, self.path, short)
             frame = _r._read_csv(
-                data, self.headers, self.path, self.encoding, self.delimiter, self.text_columns
+                data, self.headers, self.path, self.codec, self.delimiter, self.text_columns
             )
         except ExportError as err:
             row = None if err.row is None else err.row + first_row - 2
             raise ExportError(err.message, path=self.path, row=row, column=err.column) from err
         except UnicodeDecodeError as err:
             raise ExportError(
-                f"a byte cannot be decoded as {self.encoding}; pass encoding= to choose another",
+                f"a byte cannot be decoded as {self.codec}; expected text in that encoding "
+                "(pass encoding= to choose another)",
                 path=self.path,
                 row=first_row,
             ) from err
-        if found and not last:  # a short record that is not the file's last one
+        if short and not last:  # a short record that is not the file's last one
             raise ExportError(
                 f"found fewer fields than the {len(self.headers)} of the header "
-                f"(delimiter {self.delimiter!r})",
+                f"(delimiter {self.delimiter!r}); expected {len(self.headers)}",
                 path=self.path,
                 row=first_row + count - 1,
             )
-        notes += [w for w in found if w not in notes]
+        if short:  # the row as the whole file numbers it
+            short = [
+                w.replace(f"(row {count + 1})", f"(row {first_row + count - 1})") for w in short
+            ]
         if len(frame) != count:
             raise ExportError(
                 f"found {len(frame)} records where {count} were expected between bytes "
-                f"{start} and {stop}",
+                f"{start} and {stop}; expected every record read (check the quotes and "
+                "line ends of the file)",
                 path=self.path,
                 row=first_row,
             )
-        columns = {"source_row": np.arange(first_row, first_row + count, dtype=np.int64)}
+        frame, source_row = _r._drop_repeated_headers(frame, self.headers, [], first_row)
+        repeated = np.setdiff1d(np.arange(first_row, first_row + count), source_row)
+        frame = frame.reset_index(drop=True)
+        columns = {"source_row": source_row.astype(np.int64)}
         position = {h: j for j, h in enumerate(self.headers)}
         for item_id, header in self.header_map.items():
             columns[item_id] = frame[position[header]]
-        return pd.DataFrame(columns)
+        out = pd.DataFrame(columns)
+        blanked = blank_not_asked(out, list(self.not_asked), list(self.header_map))
+        findings = Findings(tuple(short), tuple(int(r) for r in repeated), blanked)
+        self.found[i] = findings
+        if findings != Findings():
+            out.attrs["findings"] = findings
+        return out
 
 
 def plan_export(
@@ -159,12 +237,22 @@ def plan_export(
         Records per partition.
     partition_bytes
         Bytes per partition (records are never split); default: one partition.
+
+    Raises
+    ------
+    ExportError
+        As ``read_export`` does (the file cannot be read or decoded, has no records...).
+    NotPartitionable
+        The file would read whole, but its records cannot be found without parsing
+        it whole: a quote inside an unquoted field (``5"`` for inches), a codebook with
+        several header rows or option columns, an encoding whose line end is not the
+        byte LF (UTF-16).
     """
     del decimal
     path = Path(path)
     layouts = [i.id for i in codebook.items.values() if getattr(i, "layout", "joined") != "joined"]
     if _r._header_rows(codebook) > 1 or layouts:
-        raise ExportError(
+        raise NotPartitionable(
             "reading in partitions needs one header row and one column per item; this "
             f"codebook declares {'export.header_rows > 1' if not layouts else 'layout: columns'}"
             "; expected the export read whole (no partition_rows)",
@@ -179,36 +267,85 @@ def plan_export(
     check_regular(path)  # a FIFO or a device is refused before it is opened
     try:
         with open(path, "rb") as fh:
-            head = fh.read(4)
+            head_bytes = fh.read(1 << 20)
     except OSError as err:
-        raise ExportError(f"cannot read the export: {err.strerror}", path=path) from err
-    if path.suffix.lower() in (".xlsx", ".xlsm") or head == b"PK\x03\x04":
+        raise ExportError(
+            f"cannot read the export ({err.strerror}); expected a readable file", path=path
+        ) from err
+    if path.suffix.lower() in (".xlsx", ".xlsm") or head_bytes[:4] == b"PK\x03\x04":
         return _plan_xlsx(path, codebook, partition_rows, read_at)
-    ends, sha256, salt, utf8 = _scan(path)
-    if encoding is None:
-        with open(path, "rb") as fh:
-            bom = fh.read(3) == codecs.BOM_UTF8
-        encoding = "utf-8-sig" if bom else ("utf-8" if utf8 else "cp1252")
-    size = path.stat().st_size
-    if size == 0 or len(ends) == 0:
+    from .sav import is_sav
+
+    if is_sav(path, head_bytes):
+        raise NotPartitionable(
+            "an SPSS file is read whole; expected a CSV file to read in partitions", path=path
+        )
+    if not head_bytes[:65536].strip() and not has_text(path):
         raise ExportError("the file is empty; expected a header row and records", path=path)
-    with open(path, "rb") as fh:
-        head_bytes = fh.read(min(size, 1 << 20))
-    text = head_bytes.decode(encoding, errors="replace")
-    if len(head_bytes) < size:
+    if encoding is not None:
+        _r._decode(b"", path, encoding)  # an unknown codec name is refused as read_export does
+        try:
+            ascii_ok = '\n\r",;'.encode(encoding) == b'\n\r",;'
+        except (LookupError, UnicodeEncodeError):
+            ascii_ok = False
+        if not ascii_ok:
+            raise NotPartitionable(
+                f"reading in partitions needs an encoding that writes line ends, quotes and "
+                f"delimiters as single ASCII bytes; expected not {encoding!r} (read it whole)",
+                path=path,
+            )
+    elif b"\x00" in head_bytes[:8192]:
+        _r._decode(head_bytes[:8192], path, None)  # refused: NUL bytes (UTF-16 or binary)
+    scan = scan_file(path)
+    bom = head_bytes.startswith(codecs.BOM_UTF8)
+    notes: list[str] = []
+    mixed = False
+    if encoding is None:
+        if scan.utf8:
+            codec = "utf-8-sig" if bom else "utf-8"
+        else:
+            mixed, notes = encodings(path, scan)
+            codec = ("utf-8-sig" if bom else "utf-8") if mixed else "cp1252"
+        shown = "utf-8 and cp1252 (per line)" if mixed else codec
+    else:
+        codec = shown = encoding
+    # line ends: as io.text.normalise_line_ends decides for the whole file
+    line_ends = _r._ascii_compatible(codec) or encoding is None
+    old_mac = scan.lf.size == 0 and scan.bare_cr.size > 0
+    ends = scan.bare_cr if old_mac and line_ends else scan.lf
+    line_mode = None
+    if line_ends and (scan.doubled or scan.bare_cr.size):
+        line_mode = "newline" if old_mac else "space"
+        notes += line_notes(scan, old_mac)
+    if ends.size == 0:
+        if head_bytes.strip():
+            raise ExportError(
+                "the file has a header row but no records; expected at least one record",
+                path=path,
+            )
+        raise ExportError("the file is empty; expected a header row and records", path=path)
+    head = head_bytes
+    if mixed:
+        head = recode_lines(head)
+    if line_mode is not None:
+        head = normalise_line_ends(head, bare_cr=line_mode)[0]
+    text = head.decode(codec, errors="replace")
+    if len(head_bytes) < scan.size:
         text = text[: text.rfind("\n") + 1] or text
     warnings: list[str] = []
     delim = delimiter or _r._sniff_delimiter(text, path)
     headers = _r._read_header(text, path, delim)
     header_map, extras = _r.map_headers(headers, codebook, path=path, warnings=warnings)
+    check_quotes(scan, delim, old_mac, ends, path)
     position = {h: i for i, h in enumerate(headers)}
     text_columns = [
         position[h]
         for i, h in header_map.items()
         if codebook.items[i].type in ("numeric", "datetime", "text")
     ]
+    size = scan.size
     header_end = int(ends[0]) + 1
-    record_ends = ends[1:] + 1  # byte after each record's newline
+    record_ends = ends[1:] + 1  # byte after each record's line end
     if (record_ends.size == 0 or record_ends[-1] < size) and size > header_end:
         record_ends = np.append(record_ends, size)  # a last record without a final newline
     if record_ends.size == 0:
@@ -233,57 +370,30 @@ def plan_export(
     ]
     return ExportPlan(
         path=path,
-        encoding=encoding,
+        encoding=shown,
         delimiter=delim,
         headers=headers,
         header_map=header_map,
         extra_columns=tuple(extras),
-        warnings=warnings,
+        notes=notes + warnings,
         text_columns=text_columns,
         header=head_bytes[:header_end]
         if header_end <= len(head_bytes)
         else _bytes(path, header_end),
         bounds=bounds,
-        sha256=sha256,
+        sha256=scan.sha256,
         read_at=read_at,
-        salt=salt,
+        salt=scan.salt,
+        codec=codec,
+        line_mode=line_mode,
+        mixed=mixed,
+        not_asked=tuple(codebook.export.get("not_asked") or ()),
     )
 
 
 def _bytes(path: Path, n: int) -> bytes:
     with open(path, "rb") as fh:
         return fh.read(n)
-
-
-def _scan(path: Path) -> tuple[np.ndarray, str, bytes, bool]:
-    """One streaming pass: record ends (newlines outside quotes), SHA-256, salt, UTF-8 check."""
-    sha, blake = hashlib.sha256(), hashlib.blake2b(key=_r._SALT_TAG, digest_size=32)
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, parity, off = True, 0, 0
-    ends: list[np.ndarray] = []
-    with open(path, "rb") as fh, ThreadPoolExecutor(2) as pool:
-        while True:
-            block = fh.read(_BLOCK)
-            last = len(block) < _BLOCK
-            hashes = [pool.submit(sha.update, block), pool.submit(blake.update, block)]
-            if utf8:
-                try:
-                    decoder.decode(block, final=last)
-                except UnicodeDecodeError:
-                    utf8 = False
-            data = np.frombuffer(block, dtype=np.uint8)
-            newline = data == 10
-            if parity or b'"' in block:
-                inside = np.bitwise_xor.accumulate((data == 34).view(np.uint8)) ^ np.uint8(parity)
-                parity = int(inside[-1]) if len(inside) else parity
-                newline &= inside == 0
-            ends.append(np.flatnonzero(newline) + off)
-            for h in hashes:
-                h.result()
-            off += len(block)
-            if last:
-                break
-    return np.concatenate(ends), sha.hexdigest(), blake.digest(), utf8
 
 
 def _plan_xlsx(path: Path, codebook: Codebook, partition_rows: int | None, read_at: str):
@@ -298,7 +408,7 @@ def _plan_xlsx(path: Path, codebook: Codebook, partition_rows: int | None, read_
         headers=list(raw.header_map.values()),
         header_map=raw.header_map,
         extra_columns=raw.extra_columns,
-        warnings=list(raw.warnings),
+        notes=list(raw.warnings),
         text_columns=[],
         header=b"",
         bounds=bounds,

@@ -47,6 +47,7 @@ __all__ = [
     "normalise_line_ends",
     "split_mixed_encoding",
     "count_records",
+    "recode_lines",
 ]
 
 _CR, _LF, _QUOTE = 13, 10, 34
@@ -108,7 +109,7 @@ def _outside_quotes(raw: bytes):
             yield off, chunk, np.ones(len(chunk), dtype=bool)
 
 
-def normalise_line_ends(raw: bytes) -> tuple[bytes, list[str]]:
+def normalise_line_ends(raw: bytes, bare_cr: str | None = None) -> tuple[bytes, list[str]]:
     """LF line ends throughout, and what was changed (see the module's description).
 
     A file whose CRs all belong to CRLF pairs is returned as it is (the parsers read
@@ -118,6 +119,11 @@ def normalise_line_ends(raw: bytes) -> tuple[bytes, list[str]]:
     ----------
     raw
         The file's bytes (an ASCII-compatible encoding: UTF-8 or Windows-1252).
+    bare_cr
+        What a CR that ends no line becomes: ``"newline"`` (an old-Mac file),
+        ``"space"``, or None to decide from ``raw`` itself (``"newline"`` when it has
+        no LF outside quoted fields). A part of a file read in partitions
+        (:mod:`cmmc_analysis.io.partitions`) is given the whole file's choice.
 
     Returns
     -------
@@ -155,7 +161,7 @@ def normalise_line_ends(raw: bytes) -> tuple[bytes, list[str]]:
     out = data
     if len(bare):
         out = data.copy()
-        if not len(lf_at):
+        if bare_cr == "newline" or (bare_cr is None and not len(lf_at)):
             out[bare] = _LF  # an old-Mac file: every line ends in CR
             notes.append(f"line ends: {len(bare)} written as CR (old Mac format); read as LF")
         else:
@@ -203,6 +209,23 @@ def _utf8_ok(raw: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def recode_lines(raw: bytes) -> bytes:
+    """UTF-8 bytes: each line that is not UTF-8 decoded as Windows-1252 (the lines of a
+    file :func:`split_mixed_encoding` found mixed, when they are read part by part).
+
+    >>> recode_lines("a;è\\n".encode() + "b;è\\n".encode("cp1252")).decode()
+    'a;è\\nb;è\\n'
+    """
+    out = []
+    for line in raw.split(b"\n"):
+        try:
+            line.decode("utf-8")
+            out.append(line)
+        except UnicodeDecodeError:
+            out.append(line.decode("cp1252").encode("utf-8"))
+    return b"\n".join(out)
 
 
 def split_mixed_encoding(raw: bytes) -> tuple[bytes, list[str]]:

@@ -1,0 +1,199 @@
+"""Broken input read in partitions gives what the whole-file reader gives (issue 18).
+
+Oracle: the in-memory path, ``load_survey(path)`` (``read_export`` + ``clean``, checked
+case by case in ``test_hostile.py``). Each hostile variant of the simulator's export
+(seed 7: quoted comments holding newlines, accented labels, every planted defect) is
+read again in partitions of 50 records, and with the streaming scan's block cut at the
+worst places (inside a quoted field holding a newline, inside a multi-byte character,
+between the CRs of a ``\\r\\r\\n``): the tables, the whole log and the warnings must be
+identical, or both paths must refuse the file naming the same row.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import cmmc_analysis.io.scan as scan
+from cmmc_analysis.clean import load_survey
+from cmmc_analysis.codebook import load_codebook
+from cmmc_analysis.errors import ExportError
+from cmmc_analysis.io import plan_export
+from cmmc_analysis.io.partitions import NotPartitionable
+from cmmc_analysis.synth import simulate, write_export
+from tests.test_partitions import assert_same_survey
+
+CB = load_codebook()
+
+
+@pytest.fixture(autouse=True)
+def _no_salt(monkeypatch):
+    monkeypatch.delenv("CMMC_PSEUDONYM_SALT", raising=False)
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory) -> list[bytes]:
+    """The simulator's export as records (header first), each without its line end."""
+    path, _ = write_export(simulate(seed=7), tmp_path_factory.mktemp("sim") / "export.csv")
+    out, current, quote = [], b"", 0
+    for line in path.read_bytes().split(b"\n")[:-1]:
+        current = line if not quote else current + b"\n" + line
+        quote ^= line.count(b'"') % 2
+        if not quote:
+            out.append(current)
+    assert any(b"\n" in r for r in out)  # comments holding newlines: records span lines
+    return out
+
+
+def _field(record: bytes, j: int, edit) -> bytes:
+    fields = record.split(b",")
+    fields[j] = edit(fields[j])
+    return b",".join(fields)
+
+
+def _variant(records: list[bytes], kind: str) -> bytes:
+    r = list(records)
+    if kind == "bare_cr":  # inside the role label of source row 12
+        r[11] = _field(r[11], 2, lambda f: f[:4] + b"\r" + f[4:])
+        return b"\n".join(r) + b"\n"
+    if kind == "cr_cr_lf":
+        return b"\r\r\n".join(r) + b"\r\r\n"
+    if kind == "old_mac":
+        return b"\r".join(r) + b"\r"
+    if kind == "crlf":
+        return b"\r\n".join(r) + b"\r\n"
+    if kind == "cr_line_end_after_lf":  # source row 30 ends in CR, the rest in LF
+        return b"\n".join(r[:29]) + b"\r" + b"\n".join(r[29:]) + b"\n"
+    if kind == "mixed_encodings":
+        text = [x.decode("utf-8") for x in r]
+        return b"\n".join([x.encode() for x in text[:90]] + [x.encode("cp1252") for x in text[90:]])
+    if kind == "cp1252":
+        return b"\n".join(x.decode("utf-8").encode("cp1252") for x in r) + b"\n"
+    if kind == "repeated_header":
+        return b"\n".join([*r[:40], r[0], *r[40:120], r[0], *r[120:]]) + b"\n"
+    if kind == "huge_number":  # a 400-digit duration at source row 6
+        r[5] = _field(r[5], 1, lambda f: b"9" * 400)
+        return b"\n".join(r) + b"\n"
+    if kind == "no_final_newline":
+        return b"\n".join(r)
+    if kind == "bom":
+        return b"\xef\xbb\xbf" + b"\n".join(r) + b"\n"
+    raise AssertionError(kind)
+
+
+KINDS = [
+    "bare_cr",
+    "cr_cr_lf",
+    "old_mac",
+    "crlf",
+    "cr_line_end_after_lf",
+    "mixed_encodings",
+    "cp1252",
+    "repeated_header",
+    "huge_number",
+    "no_final_newline",
+    "bom",
+]
+
+
+def _same_outcome(path, **options):
+    """Both paths read the file identically, or both refuse it with the same message."""
+    try:
+        expected = load_survey(path)
+    except ExportError as err:
+        with pytest.raises(ExportError) as got:
+            load_survey(path, **options)
+        assert str(got.value) == str(err)
+        return None
+    got = load_survey(path, **options)
+    assert_same_survey(got, expected)
+    return expected
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_hostile_variant_in_partitions_is_the_whole_file_read(records, tmp_path, kind):
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(_variant(records, kind))
+    survey = _same_outcome(path, partition_rows=50)
+    n = len(records) - 1  # records of the simulator's export, header apart
+    if kind == "cr_line_end_after_lf":
+        assert survey is None  # refused, naming row 30 (test_hostile checks the message)
+        return
+    warnings = " | ".join(survey.source["warnings"])
+    expected_note = {
+        "bare_cr": "row 12: a carriage return (CR) inside an unquoted field",
+        "cr_cr_lf": f"line ends: {n + 1} written as CR CR LF",
+        "old_mac": "written as CR (old Mac format)",
+        "mixed_encodings": "mixed encodings:",
+        "repeated_header": "rows 41, 122 repeat the header row",
+    }.get(kind)
+    if expected_note:
+        assert expected_note in warnings, warnings
+    removed = 2 if kind == "repeated_header" else 0
+    assert survey.source["n_raw_rows"] == n  # every record read; repeated headers are not
+    assert len(survey) + len(survey.log.excluded) == n
+    if kind == "repeated_header":
+        rows = {*survey.data["source_row"], *survey.log.excluded["source_row"]}
+        assert rows == set(range(2, n + 2 + removed)) - {41, 122}
+
+
+def _offsets(data: bytes) -> dict[str, int]:
+    """Where to cut the scan's blocks: inside a quoted newline, a multi-byte character, CRs."""
+    quoted_newline = re.search(rb'"[^"\n]*\n', data)
+    return {
+        "quoted_newline": quoted_newline.end() - 1,  # the block ends just before the LF
+        "after_quoted_newline": quoted_newline.end(),
+        "multibyte": data.index(b"\xc3") + 1,  # between the two bytes of "è"
+        "three_byte": data.index(b"\xe2\x80") + 2,  # inside "…" or "–"
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "cut"),
+    [
+        (kind, cut)
+        for kind in ["crlf", "cr_cr_lf", "mixed_encodings", "bare_cr", "old_mac"]
+        for cut in ["quoted_newline", "after_quoted_newline", "multibyte", "three_byte", "cr"]
+        if not (cut == "cr" and kind == "mixed_encodings")  # no CR there
+    ],
+)
+def test_block_boundaries_change_nothing(records, tmp_path, monkeypatch, kind, cut):
+    data = _variant(records, kind)
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(data)
+    expected = plan_export(path, CB, partition_rows=50)
+    if cut == "cr":  # between the CRs of a line end, between CR and LF, or after a bare CR
+        at = data.index(b"\r", 3000 if kind != "bare_cr" else 0) + 1
+    else:
+        at = _offsets(data)[cut]
+    monkeypatch.setattr(scan, "_BLOCK", at)  # every block ends there or a multiple of it
+    got = plan_export(path, CB, partition_rows=50)
+    assert got.bounds == expected.bounds
+    assert (got.sha256, got.salt, got.encoding, got.notes) == (
+        expected.sha256,
+        expected.salt,
+        expected.encoding,
+        expected.notes,
+    )
+    assert [len(p) for p in got.partitions()] == [len(p) for p in expected.partitions()]
+
+
+def test_a_quote_inside_an_unquoted_field_is_refused_in_partitions(records, tmp_path):
+    r = list(records)
+    r[8] = _field(r[8], 1, lambda f: f + b'"')  # source row 9: a duration 300"
+    path = tmp_path / "inch.csv"
+    path.write_bytes(b"\n".join(r) + b"\n")
+    with pytest.raises(NotPartitionable, match=r"inch\.csv, row 9: a quote \(\"\) inside"):
+        load_survey(path, partition_rows=50)
+
+
+def test_an_undecodable_byte_is_refused_with_its_row(records, tmp_path):
+    r = [x.decode("utf-8").encode("cp1252") for x in records]
+    r[20] = r[20].replace(b",", b",\x81", 1)  # undefined in Windows-1252, not UTF-8
+    path = tmp_path / "bad.csv"
+    path.write_bytes(b"\n".join(r) + b"\n")
+    with pytest.raises(ExportError, match=r"bad\.csv, row 21: byte 0x81 cannot be decoded"):
+        load_survey(path, partition_rows=50)
+    with pytest.raises(ExportError, match=r"bad\.csv, row 21.*byte 0x81 cannot be decoded"):
+        load_survey(path)
