@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
 import stat
@@ -186,14 +185,23 @@ def normalise_line_ends(raw: bytes, bare_cr: str | None = None) -> tuple[bytes, 
 def count_records(raw: bytes) -> int:
     """Records of a CSV file (header included): line ends outside quotes, plus a last line.
 
+    Only the bytes up to the line end after the last quote are scanned for quotes
+    (in most exports only the header is quoted); after it, every LF ends a record.
+
     >>> count_records(b'a,b\\n1,"x\\ny"\\n\\n2,3')
     4
+    >>> count_records(b'"a","b"\\n1,2\\n3,4\\n'), count_records(b'a\\n"open\\n1\\n')
+    (3, 1)
     """
+    last_quote = raw.rfind(b'"')
+    cut = raw.find(b"\n", last_quote) + 1 if last_quote >= 0 else 0
+    if last_quote >= 0 and (cut == 0 or raw.count(b'"', 0, cut) % 2):
+        cut = len(raw)  # quoted to the end, or a quote left open: all by the exact rule
     ends = sum(
         int(np.count_nonzero((chunk == _LF) & outside))
-        for _, chunk, outside in _outside_quotes(raw)
+        for _, chunk, outside in _outside_quotes(memoryview(raw)[:cut])
     )
-    return ends + (not raw.endswith(b"\n") and len(raw) > 0)
+    return ends + raw.count(b"\n", cut) + (not raw.endswith(b"\n") and len(raw) > 0)
 
 
 _UTF8_MULTIBYTE = re.compile(
@@ -202,11 +210,23 @@ _UTF8_MULTIBYTE = re.compile(
 
 
 def _utf8_ok(raw: bytes) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    """Whether ``raw`` is valid UTF-8 (as ``raw.decode("utf-8")`` would accept it).
+
+    Validated by Arrow's UTF-8 check (a cast of the bytes, as one binary value, to a
+    string: no copy, no text built), several times faster than decoding.
+
+    >>> _utf8_ok("né".encode()), _utf8_ok(b"n\\xe9"), _utf8_ok(b"\\xed\\xa0\\x80"), _utf8_ok(b"")
+    (True, False, False, True)
+    """
+    import pyarrow as pa
+
+    offsets = pa.py_buffer(np.array([0, len(raw)], dtype=np.int64))
+    value = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), 1, [None, offsets, pa.py_buffer(raw)]
+    )
     try:
-        for off in range(0, len(raw), _CHUNK):
-            decoder.decode(raw[off : off + _CHUNK], final=off + _CHUNK >= len(raw))
-    except UnicodeDecodeError:
+        value.cast(pa.large_string())
+    except pa.ArrowInvalid:
         return False
     return True
 
