@@ -468,7 +468,7 @@ def _read_csv_fast(
         used_delim = delimiter or _sniff_delimiter(head, path)
         headers = _read_header(head, path, used_delim, rows=_header_rows(codebook))
         header_map, extras = map_headers(headers, codebook, path=path, warnings=warnings)
-        if b'"' in raw_bytes or not _counts_match(raw_bytes, used_delim, len(headers)):
+        if not _counts_match(raw_bytes, used_delim, len(headers), _header_rows(codebook)):
             _check_field_counts(raw_bytes, used_encoding, used_delim, path, warnings)
         position = {h: i for i, h in enumerate(headers)}
         text_columns = [
@@ -493,14 +493,26 @@ def _read_csv_fast(
 _HEAD = 1 << 20
 
 
-def _counts_match(raw_bytes: bytes, delimiter: str, width: int) -> bool:
-    """Whether the delimiters number exactly ``width - 1`` per line (a file without quotes)."""
+def _counts_match(raw_bytes: bytes, delimiter: str, width: int, header_rows: int = 1) -> bool:
+    """Whether the delimiters number exactly ``width - 1`` per line, in a file without
+    quotes or whose quotes are all in its header rows (then the lines after them).
+
+    >>> _counts_match(b'"a,x",b\\n1,2\\n', ",", 2), _counts_match(b'a,b\\n"1,2"\\n', ",", 2)
+    (True, False)
+    """
     try:
         delim = delimiter.encode("ascii")
     except UnicodeEncodeError:
         return False
-    lines = raw_bytes.count(b"\n") + (not raw_bytes.endswith(b"\n"))
-    return raw_bytes.count(delim) == (width - 1) * lines
+    start, last_quote = 0, raw_bytes.rfind(b'"')
+    if last_quote >= 0:  # quotes in the header only: its records counted by the exact rule
+        start = raw_bytes.find(b"\n", last_quote) + 1
+        if not 0 < start <= _HEAD or count_records(raw_bytes[:start]) != header_rows:
+            return False
+    if start == len(raw_bytes):
+        return True
+    lines = raw_bytes.count(b"\n", start) + (not raw_bytes.endswith(b"\n"))
+    return raw_bytes.count(delim, start) == (width - 1) * lines
 
 
 _ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
