@@ -29,17 +29,19 @@ import pyarrow.compute as pc
 __all__ = ["pseudonymise", "respondent_ids", "respondent_id_array", "unique_ids"]
 
 
-def _hmac64(salt: bytes, texts: list[str]) -> np.ndarray:
-    """The first 8 bytes of HMAC-SHA256(salt, text) of each text, as big-endian uint64."""
+def _hmac64(salt: bytes, texts: list[str] | list[bytes]) -> np.ndarray:
+    """The first 8 bytes of HMAC-SHA256(salt, text) of each text (str as UTF-8, or bytes),
+    as big-endian uint64."""
     key = hashlib.sha256(salt).digest() if len(salt) > 64 else salt  # RFC 2104
     key = key.ljust(64, b"\0")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
     outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+    inner_copy, outer_copy = inner.copy, outer.copy
     out = bytearray()
     for text in texts:  # HMAC = H(key ^ opad, H(key ^ ipad, text)), the pads hashed once
-        h = inner.copy()
-        h.update(text.encode("utf-8"))
-        o = outer.copy()
+        h = inner_copy()
+        h.update(text.encode("utf-8") if isinstance(text, str) else text)
+        o = outer_copy()
         o.update(h.digest())
         out += o.digest()[:8]
     return np.frombuffer(bytes(out), dtype=">u8").astype(np.uint64)
@@ -54,9 +56,13 @@ def _normalised_keys(keys: Any) -> pa.Array:
 
 def _keyed64(norm: pa.Array, salt: bytes) -> np.ndarray:
     """HMAC prefix of each row's normalised key (rows without a key: 0)."""
-    codes, uniques = pd.factorize(pd.Series(norm, dtype="str"), use_na_sentinel=True)
-    lut = np.append(_hmac64(salt, list(uniques)), np.uint64(0))
-    return lut[np.asarray(codes)]
+    if isinstance(norm, pa.ChunkedArray):
+        norm = norm.combine_chunks()
+    encoded = pc.dictionary_encode(norm)  # distinct keys hashed once, as UTF-8 bytes
+    keys = encoded.dictionary.cast(pa.large_binary()).to_pylist()
+    lut = np.append(_hmac64(salt, keys), np.uint64(0))
+    codes = pc.fill_null(encoded.indices, len(keys)).to_numpy(zero_copy_only=False)
+    return lut[codes]
 
 
 def pseudonymise(keys: pd.Series, *, salt: bytes, fallback: pd.Series) -> pd.Series:
