@@ -221,16 +221,14 @@ def _marker_found(col: pd.Series, keys: list[str]) -> np.ndarray:
     marker in the text counts.
     """
     pattern = r"(?:^|[^\pL\pN])(?P<m>" + "|".join(re.escape(k) for k in keys) + r")(?:[^\pL\pN]|$)"
+    if all(k.isascii() for k in keys) and not _candidates(arrow_strings(col), keys).any():
+        return np.full(len(col), -1, dtype=np.int32)  # no cell can hold a marker: no factorize
     codes, uniques = pd.factorize(pd.Series(col, dtype="str", copy=False), use_na_sentinel=True)
     raw = arrow_strings(pd.array(uniques, dtype="str"))
     # Only texts holding a marker (any case) or a character outside ASCII (an accent, a
     # compatibility form) can hold one once normalised: the others are never normalised.
     if all(k.isascii() for k in keys):
-        candidate = pc.invert(pc.fill_null(pc.string_is_ascii(raw), True))
-        for k in keys:
-            found = pc.match_substring(raw, k, ignore_case=True)
-            candidate = pc.or_(candidate, pc.fill_null(found, False))
-        picked = np.flatnonzero(candidate.to_numpy(zero_copy_only=False))
+        picked = np.flatnonzero(_candidates(raw, keys))
     else:
         picked = np.arange(len(raw))
     lut = np.full(len(raw) + 1, -1, dtype=np.int32)
@@ -241,6 +239,16 @@ def _marker_found(col: pd.Series, keys: list[str]) -> np.ndarray:
     index = pc.fill_null(pc.index_in(hit, value_set=pa.array(keys, type=hit.type)), -1)
     lut[picked] = index.to_numpy(zero_copy_only=False).astype(np.int32)
     return lut[np.asarray(codes)]
+
+
+def _candidates(raw: pa.Array, keys: list[str]) -> np.ndarray:
+    """Texts that can hold an ASCII marker once normalised: one holding it in any case,
+    or a character outside ASCII (an accent, a compatibility form)."""
+    candidate = pc.invert(pc.fill_null(pc.string_is_ascii(raw), True))
+    for k in keys:
+        found = pc.match_substring(raw, k, ignore_case=True)
+        candidate = pc.or_(candidate, pc.fill_null(found, False))
+    return candidate.to_numpy(zero_copy_only=False)
 
 
 @dataclass
@@ -361,7 +369,7 @@ def _duplicates(meta: Meta, ts, alive, codebook: Codebook, config):
     key_codes, _ = pd.factorize(pd.Series(meta.key, dtype="str"), use_na_sentinel=True)
     key_codes = np.asarray(key_codes)
     cand = np.flatnonzero(alive & (key_codes >= 0))
-    if cand.size == 0:
+    if cand.size == 0 or np.bincount(key_codes[cand]).max() == 1:  # no key twice: no sort
         return hit, reason
     stamp = ts[cand].astype("datetime64[ns]").view(np.int64)  # NaT sorts first
     order = cand[np.lexsort((cand, stamp, key_codes[cand]))]
