@@ -120,6 +120,8 @@ class Scale:
     bottom2: tuple[int, ...] | None = None
     #: ``"bipolar"`` (agreement, change) or ``"unipolar"`` (amount, frequency)
     polarity: str = "bipolar"
+    #: what the scale's items outside grids are about (chart titles), when the codebook says
+    topic: Label | None = None
 
     @property
     def k(self) -> int:
@@ -158,6 +160,8 @@ class Grid:
     text: Label
     scale: str
     items: tuple[str, ...]
+    #: what the grid is about (chart titles), when the codebook says; else the stem
+    topic: Label | None = None
 
 
 @dataclass(frozen=True)
@@ -421,16 +425,26 @@ class Codebook:
                 out.setdefault(f"scale:{item.scale}", []).append(item_id)
         return out
 
-    def battery_title(self, key: str, lang: str | None = None) -> str:
-        """A title for a key of :meth:`batteries`: the grid's question, or the scale's ends.
+    def battery_title(self, key: str, lang: str | None = None) -> str | None:
+        """What a key of :meth:`batteries` is about, for a chart's title, or None.
 
-        >>> load_codebook().battery_title("scale:agree5", "en")
-        'Strongly disagree … Strongly agree'
+        A grid's ``topic`` (else its stem); for a scale's items outside grids, the
+        scale's ``topic``, else the item's text when there is one item, else None (the
+        display layer then says "other questions"): never the scale's end labels.
+
+        >>> cb = load_codebook()
+        >>> cb.battery_title("scale:agree5", "en"), cb.battery_title("effects", "it")
+        ('Customers and organisation: how far do you agree?', 'Effetti del lavoro da remoto in questa emergenza')
         """
+        lang = lang or self.source_language
         if key.startswith("scale:"):
-            labels = self.scales[key.removeprefix("scale:")].labels(lang)
-            return f"{labels[0]} … {labels[-1]}"
-        return self.grids[key].text.text(lang or self.source_language)
+            scale = self.scales[key.removeprefix("scale:")]
+            if scale.topic is not None:
+                return scale.topic.text(lang)
+            items = self.batteries().get(key, [])
+            return self.items[items[0]].text.text(lang) if len(items) == 1 else None
+        grid = self.grids[key]
+        return (grid.topic or grid.text).text(lang)
 
     def cutoff(self, name: str | None = None) -> pd.Timestamp:
         """The named cut-off (default: the codebook's default cut-off)."""
@@ -506,6 +520,7 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
             None if s.top2 is None else tuple(sorted(s.top2)),
             None if s.bottom2 is None else tuple(sorted(s.bottom2)),
             s.polarity or guess_polarity(_labels(s.points)[0].text(source)),
+            None if s.topic is None else _label(s.topic),
         )
         for sid, s in model.scales.items()
     }
@@ -539,7 +554,13 @@ def parse_codebook(doc: Any, *, path: str | Path | None = None) -> Codebook:
             aliases={k: tuple(v) for k, v in it.aliases.items()},
         )
     grids = {
-        gid: Grid(gid, _label(g.text), g.scale, tuple(i for i in items if items[i].grid == gid))
+        gid: Grid(
+            gid,
+            _label(g.text),
+            g.scale,
+            tuple(i for i in items if items[i].grid == gid),
+            None if g.topic is None else _label(g.topic),
+        )
         for gid, g in model.grids.items()
     }
     constructs = {

@@ -77,7 +77,9 @@ def test_both_languages_have_the_same_keys_and_placeholders() -> None:
 
 
 def test_t_errors_name_the_key_and_language() -> None:
-    assert t("nb02.segments_text", "en", segment="Region") == "Share agreeing (top-2) by Region."
+    assert t("nb02.segments_text", "en", segment="Region") == (
+        "Share in the two highest answers, by group: Region"
+    )
     with pytest.raises(
         ReportError,
         match=r"unknown text key 'nb01.flowz' for language 'it'; closest: \['nb01.flow'",
@@ -252,3 +254,28 @@ def test_with_labels_puts_the_page_language_into_computed_tables() -> None:
     # given the codebook, format_table shows labels in the page's language too
     page = format_table(summary, lang="en", codebook=cb, columns=["item", "label", "n"]).data
     assert page.iloc[0].tolist() == ["cloud contact-center solutions"] * 2 + ["7"]
+
+
+def test_every_change_between_cuts_is_shown_in_words_in_both_languages() -> None:
+    """compare_cuts' ``change`` (fixed names and "V1 -> V2") never reaches a page raw."""
+    import itertools
+
+    from cmmc_analysis.claims.evaluate import VERDICTS
+    from cmmc_analysis.claims.looks import _describe_change
+
+    values = {
+        _describe_change(v_i, s_i, v_f, s_f)
+        for v_i, v_f in itertools.product([*VERDICTS, None], VERDICTS)
+        for s_i, s_f in itertools.product([True, False, None], repeat=2)
+    }
+    assert "not supported -> supported" in values and "settled at the close" in values
+    table = pd.DataFrame({"change": sorted(values)})
+    shown = {lang: format_table(table, lang=lang).data.iloc[:, 0].tolist() for lang in ("it", "en")}
+    english_ids = {*VERDICTS, "->", "settled", "unchanged", "final only"}
+    for raw, it, en in zip(sorted(values), shown["it"], shown["en"], strict=True):
+        assert "->" not in it and "->" not in en, raw
+        assert not any(word in it for word in english_ids), (raw, it)
+        assert it != en, raw
+    row = sorted(values).index("not supported -> supported")
+    assert shown["it"][row] == "da non confermata a confermata"
+    assert shown["en"][row] == "from not supported to supported"

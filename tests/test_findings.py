@@ -120,8 +120,8 @@ def test_claims_chart_shades_each_band_names_panels_and_keeps_legend_off(cs) -> 
     names = {c.id: c.short("en") for c in cs.claims}
     fig = plots.interval_plot(v, lang="en", title="Claims", names=names)
     axes = fig.axes
-    assert (
-        axes[0].get_title(loc="left") == "The emergency changes organisational models (n = 105–232)"
+    assert axes[0].get_title(loc="left") == (
+        "The emergency changes organisational models · share of answers, % (n = 105–232)"
     )
     # S1's band 56.7-76.7 %: a shaded span with both ends inside the panel
     spans = [p for p in axes[0].patches if isinstance(p, Rectangle)]

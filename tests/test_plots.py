@@ -87,6 +87,7 @@ def test_diverging_bars_labels_carry_n_and_order() -> None:
         title="Batteria",
         items=["q3", "q1"],
         item_labels={"q1": "Prima", "q3": "Terza"},
+        sort="given",
     )
     ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert ticks == ["Terza (n\u00a0=\u00a0110)", "Prima (n\u00a0=\u00a0100)"]  # n never split
@@ -131,7 +132,7 @@ def test_interval_plot_one_panel_per_claim_with_threshold() -> None:
     fig = plots.interval_plot(claims_table(), lang="en", title="Claims")
     assert len(fig.axes) == 3
     assert [a.get_title(loc="left") for a in fig.axes] == [
-        "S1 (n = 105–232)",
+        "S1 (n = 105–232)",  # no statistic column: no unit known
         "S2 (n = 103–225)",
         "S6 (n = 175)",
     ]
@@ -233,3 +234,320 @@ def test_a_unipolar_scale_is_drawn_from_zero_with_shares_on_the_bars() -> None:
     bipolar = diverging_bars(dist, lang="it", title="Effetti")
     drawn = [*bipolar.axes[0].artists, *bipolar.axes[0].patches]
     assert min(p.get_x() for p in drawn if isinstance(p, Rectangle)) < 0
+
+
+# --- order, legend, labels and units (issue 15: charts that a member can read) ------------
+
+
+def _drawn(fig: Figure):
+    """The figure drawn once (Agg), and its renderer, for measuring texts."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def _overlap(a, b) -> bool:
+    """Two display boxes share some area (touching edges do not count)."""
+    return a.x0 < b.x1 - 0.5 and b.x0 < a.x1 - 0.5 and a.y0 < b.y1 - 0.5 and b.y0 < a.y1 - 0.5
+
+
+#: Agreement (codes 4-5 of 5) by item: a 30 %, b 85 %, c 60 %, d 60 % (tie with c).
+AGREE = {
+    "a": [20, 20, 30, 20, 10],
+    "b": [0, 5, 10, 40, 45],
+    "c": [10, 10, 20, 30, 30],
+    "d": [5, 15, 20, 50, 10],
+}
+AGREE_NA = {"a": 0, "b": 2, "c": 4, "d": 1}
+
+
+def test_items_are_sorted_by_agreement_unless_asked_otherwise() -> None:
+    dist = distribution(AGREE, AGREE_NA)
+    labels = {i: i.upper() for i in AGREE}
+
+    def order(fig: Figure) -> list[str]:
+        return [t.get_text().split(" ")[0] for t in fig.axes[0].get_yticklabels()]
+
+    fig = plots.diverging_bars(dist, lang="en", title="T", item_labels=labels)
+    assert order(fig) == ["B", "C", "D", "A"]  # 85 %, 60 %, 60 % (ties in given order), 30 %
+    # the bars follow their labels: the top row (y = 0) is b's, whose "Sure" share is 45 %
+    sure = [p for p in fig.axes[0].patches][-4:]  # the last level, one bar per row
+    assert sorted((round(p.get_y() + 0.35), round(p.get_width(), 2)) for p in sure) == [
+        (0, 0.45),
+        (1, 0.3),
+        (2, 0.1),
+        (3, 0.1),
+    ]
+    given = ["d", "a", "c", "b"]
+    fig = plots.diverging_bars(dist, lang="en", title="T", item_labels=labels, items=given)
+    assert order(fig) == ["B", "D", "C", "A"]  # ties keep the order of `items`
+    fig = plots.diverging_bars(
+        dist, lang="en", title="T", item_labels=labels, items=given, sort="given"
+    )
+    assert order(fig) == ["D", "A", "C", "B"]
+    # a scale whose codebook counts only the top point as favourable: b 45 %, c 30 %, d, a 10 %
+    fig = plots.diverging_bars(
+        dist,
+        lang="en",
+        title="T",
+        item_labels=labels,
+        scale=type("S", (), {"top2": (5,), "k": 5})(),
+    )
+    assert order(fig) == ["B", "C", "A", "D"]
+    with pytest.raises(ReportError, match=r"sort 'mean'; expected one of \['agreement', 'given'\]"):
+        plots.diverging_bars(dist, lang="en", title="T", sort="mean")
+
+
+def test_items_with_groups_are_sorted_by_their_pooled_agreement() -> None:
+    rows = []
+    for item, groups in {
+        "x": {"g1": [10, 0, 0, 0, 0], "g2": [0, 0, 0, 0, 30]},
+        "y": {"g1": [0, 0, 0, 10, 10], "g2": [10, 10, 0, 0, 0]},
+    }.items():
+        for group, counts in groups.items():
+            one = distribution({item: counts}, {item: 0}).assign(group=group)
+            rows.append(one)
+    dist = pd.concat(rows, ignore_index=True)
+    fig = plots.diverging_bars(dist, lang="en", title="T")
+    ticks = [t.get_text().split(" (")[0] for t in fig.axes[0].get_yticklabels()]
+    # x: 30 of 40 agree (75 %); y: 20 of 40 (50 %): x first, groups in their order
+    assert ticks == ["x – g1", "x – g2", "y – g1", "y – g2"]
+
+
+LONG = {
+    "a": "L'emergenza contribuisce in modo importante a modificare i modelli organizzativi "
+    "nel contact center e nel servizio clienti, anche nelle sedi periferiche e all'estero.",
+    "b": "I clienti hanno preso piena coscienza che gli strumenti digitali risolvono meglio "
+    "certe situazioni di relazione con aziende ed enti pubblici e privati.",
+    "c": "Breve",
+    "d": "Una domanda di lunghezza media sul lavoro da remoto",
+}
+FIVE = (
+    "Per nulla d'accordo",
+    "Poco d'accordo",
+    "Né d'accordo né in disaccordo",
+    "Abbastanza d'accordo",
+    "Molto d'accordo",
+)
+
+
+@pytest.mark.parametrize("polarity", ["bipolar", "unipolar"])
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_long_labels_wrap_and_no_text_overlaps_another(lang: str, polarity: str) -> None:
+    dist = distribution(AGREE, AGREE_NA, labels=FIVE)
+    fig = plots.diverging_bars(
+        dist, lang=lang, title="Clienti e organizzazione", item_labels=LONG, polarity=polarity
+    )
+    renderer = _drawn(fig)
+    main, side = fig.axes
+    ticks = [t for t in main.get_yticklabels() if t.get_text()]
+    assert max(len(line) for t in ticks for line in t.get_text().split("\n")) <= 48  # wrapped
+    assert max(t.get_text().count("\n") for t in ticks) >= 2
+    boxes = [t.get_window_extent(renderer) for t in ticks]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlap(a, b), (a, b)
+    # every text outside the bars (ticks, axis labels, the side panel's label, legend
+    # entries, title) stands clear of every other one
+    legend = main.get_legend()
+    texts = [
+        *ticks,
+        *[t for t in main.get_xticklabels() if t.get_text()],
+        main.xaxis.label,
+        side.xaxis.label,
+        main.title if main.title.get_text() else main._left_title,
+        *legend.get_texts(),
+    ]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            assert not _overlap(a, boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    # the whole figure's texts stay inside it (nothing cut at the edges)
+    width, height = fig.canvas.get_width_height()
+    for box in boxes:
+        assert box.x0 >= 0 and box.y0 >= 0 and box.x1 <= width and box.y1 <= height
+
+
+@pytest.mark.parametrize("wraps", [False, True])
+def test_the_legend_is_outside_the_bars_and_reads_in_scale_order(wraps: bool) -> None:
+    # the agreement labels do not fit five to a row: the legend wraps, and must still read
+    # left to right, row by row, in the scale's order
+    points = FIVE if wraps else ("Mai", "Raramente", "A volte", "Spesso", "Sempre")
+    dist = distribution(AGREE, AGREE_NA, labels=points)
+    fig = plots.diverging_bars(dist, lang="it", title="T", item_labels=LONG)
+    renderer = _drawn(fig)
+    main, side = fig.axes
+    legend = main.get_legend()
+    box = legend.get_window_extent(renderer)
+    for ax in (main, side):
+        assert not _overlap(box, ax.get_window_extent(renderer))
+    assert box.y1 <= main.get_window_extent(renderer).y0  # below the bars
+    # read as a reader does: row by row from the top, left to right
+    entries = [(t.get_window_extent(renderer), t.get_text()) for t in legend.get_texts()]
+    rows = sorted({round(b.y0) for b, _ in entries}, reverse=True)
+    assert (len(rows) > 1) == wraps
+    read = [
+        text
+        for row in rows
+        for b, text in sorted(entries, key=lambda e: e[0].x0)
+        if round(b.y0) == row
+    ]
+    assert read == list(points)
+
+
+def test_a_unipolar_scale_of_our_own_has_no_bar_left_of_zero() -> None:
+    frequency = ("Mai", "Raramente", "A volte", "Spesso", "Sempre")
+    dist = distribution(AGREE, AGREE_NA, labels=frequency)
+    fig = plots.diverging_bars(dist, lang="it", title="Frequenza", polarity="unipolar")
+    main = fig.axes[0]
+    bars = main.patches
+    assert len(bars) == 4 * 5
+    assert min(p.get_x() for p in bars) == 0.0  # the lowest point starts at zero
+    ends = {}
+    for p in bars:
+        ends.setdefault(round(p.get_y(), 6), []).append(p.get_x() + p.get_width())
+    assert [max(v) for v in ends.values()] == pytest.approx([1.0] * 4)
+    assert main.get_xlim() == (0.0, 1.0)
+    assert [t.get_text() for t in main.get_xticklabels()] == [
+        "0 %",
+        "25 %",
+        "50 %",
+        "75 %",
+        "100 %",
+    ]
+    # sequential palette: each point darker than the one before (sum of RGB decreasing)
+    firsts = [sum(p.get_facecolor()[:3]) for p in bars[::4]]
+    assert firsts == sorted(firsts, reverse=True)
+
+
+def test_interval_panels_carry_their_unit_and_the_legend_stays_off_the_data() -> None:
+    from cmmc_analysis.codebook import parse_codebook
+
+    cb = parse_codebook(
+        {
+            "survey": {"id": "t", "source_language": "it", "languages": ["it", "en"]},
+            "scales": {
+                "s7": {
+                    "points": [{"it": f"p{i}", "en": f"p{i}"} for i in range(1, 8)],
+                }
+            },
+            "items": [
+                {"id": "q_scale", "type": "scale", "scale": "s7", "text": {"it": "Q", "en": "Q"}},
+                {
+                    "id": "q_pct",
+                    "type": "numeric",
+                    "unit": "%",
+                    "min": 0,
+                    "max": 100,
+                    "text": {"it": "P", "en": "P"},
+                },
+                {"id": "q_eur", "type": "numeric", "unit": "€", "text": {"it": "E", "en": "E"}},
+            ],
+        }
+    )
+    tab = pd.DataFrame(
+        {
+            "claim": ["A", "A", "B", "C", "D", "E"],
+            "cut": ["interim", "final", "final", "final", "final", "final"],
+            "statistic": ["share", "share", "mean", "quantile", "mean", "ranking"],
+            "item": ["q_scale", "q_scale", "q_scale", "q_pct", "q_eur", "q_scale, q_scale"],
+            "estimate": [0.61, 0.64, 4.4, 60.0, 1200.0, 0.3],
+            "ci_low": [0.55, 0.59, 4.1, 50.0, 1000.0, 0.1],
+            "ci_high": [0.68, 0.69, 4.7, 70.0, 1400.0, 0.5],
+            "threshold": [0.5, 0.5, 4.0, 50.0, 1000.0, 0.0],
+            "threshold_low": [0.5, 0.5, 4.0, 50.0, 1000.0, 0.0],
+            "threshold_high": [np.inf] * 6,
+            "n": [80, 160, 150, 90, 70, 140],
+        }
+    )
+    fig = plots.interval_plot(
+        tab, lang="it", title="Affermazioni", codebook=cb, names={"A": "Prima"}
+    )
+    assert [a.get_title(loc="left") for a in fig.axes] == [
+        "Prima · quota di risposte, % (n = 80–160)",
+        "B · media, scala da 1 a 7 (n = 150)",
+        "C · mediana, % (n = 90)",
+        "D · media, € (n = 70)",
+        "E · distacco minimo tra le medie, punti della scala da 1 a 7 (n = 140)",
+    ]
+    en = plots.interval_plot(
+        tab, lang="en", title="Claims", codebook=cb, units={"B": "mean of my own"}
+    )
+    assert [a.get_title(loc="left").split(" (n")[0] for a in en.axes][:3] == [
+        "A · share of answers, %",
+        "B · mean of my own",
+        "C · median, %",
+    ]
+    # share panels tick at whole percents only
+    share_ticks = fig.axes[0].get_xticks()
+    inside = [x for x in share_ticks if fig.axes[0].get_xlim()[0] <= x <= fig.axes[0].get_xlim()[1]]
+    assert inside and all(abs(100 * x - round(100 * x)) < 1e-9 for x in inside)
+    renderer = _drawn(fig)
+    legend = fig.legends[0].get_window_extent(renderer)
+    for ax in fig.axes:
+        assert not _overlap(legend, ax.get_window_extent(renderer))
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "che cosa diceva l'affermazione",
+        "intermedio",
+        "finale",
+    ]
+
+
+def test_battery_titles_name_the_topic_never_the_scale_ends() -> None:
+    from cmmc_analysis.codebook import parse_codebook
+    from cmmc_analysis.display import battery_title
+
+    agree = [
+        {"it": "Per niente", "en": "Not at all"},
+        {"it": "Così così", "en": "So so"},
+        {"it": "Moltissimo", "en": "Very much"},
+    ]
+    cb = parse_codebook(
+        {
+            "survey": {"id": "t", "source_language": "it", "languages": ["it", "en"]},
+            "scales": {
+                "plain": {"points": agree},
+                "topical": {"points": agree, "topic": {"it": "Servizi", "en": "Services"}},
+                "lone": {"points": agree},
+            },
+            "grids": {
+                "g_topic": {
+                    "text": {"it": "Quanto usa…", "en": "How much do you use…"},
+                    "scale": "plain",
+                    "topic": {"it": "Uso degli strumenti", "en": "Tools"},
+                },
+                "g_stem": {
+                    "text": {"it": "Quanto conta…", "en": "How much does … matter"},
+                    "scale": "plain",
+                },
+            },
+            "items": [
+                {"id": "a1", "type": "scale", "grid": "g_topic", "text": {"it": "A", "en": "A"}},
+                {"id": "b1", "type": "scale", "grid": "g_stem", "text": {"it": "B", "en": "B"}},
+                {"id": "c1", "type": "scale", "scale": "plain", "text": {"it": "C1", "en": "C1"}},
+                {"id": "c2", "type": "scale", "scale": "plain", "text": {"it": "C2", "en": "C2"}},
+                {"id": "d1", "type": "scale", "scale": "topical", "text": {"it": "D", "en": "D"}},
+                {
+                    "id": "e1",
+                    "type": "scale",
+                    "scale": "lone",
+                    "text": {"it": "Una sola domanda", "en": "A lone question"},
+                },
+            ],
+        }
+    )
+    titles = {key: battery_title(cb, key, "it") for key in cb.batteries()}
+    assert titles == {
+        "g_topic": "Uso degli strumenti",
+        "g_stem": "Quanto conta…",
+        "scale:plain": "Altre domande (2)",
+        "scale:topical": "Servizi",
+        "scale:lone": "Una sola domanda",
+    }
+    assert battery_title(cb, "scale:plain", "en") == "Other questions (2)"
+    ends = {p[lang] for p in agree for lang in ("it", "en")}
+    for lang in ("it", "en"):
+        for key in cb.batteries():
+            assert not any(end in battery_title(cb, key, lang) for end in ends)

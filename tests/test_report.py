@@ -104,6 +104,23 @@ def test_figures_of_the_exploration_and_findings(report_it: Path) -> None:
     assert re.search(r"<h2[^>]*>Adozione delle tecnologie<", findings)
 
 
+def test_battery_charts_are_titled_by_their_topic(report_it: Path, report_en: Path) -> None:
+    """Each battery's chart names what it is about, never its scale's end labels."""
+    from cmmc_analysis.codebook import load_codebook
+    from cmmc_analysis.display import battery_title
+
+    cb = load_codebook()
+    for lang, folder in (("it", report_it), ("en", report_en)):
+        page = read(folder, "02_exploration.html")
+        alts = [html.unescape(a) for a in re.findall(r'<img alt="([^"]*)"', page)]
+        for key in cb.batteries():
+            title = battery_title(cb, key, lang)
+            assert any(a.startswith(f"{title} (n = ") for a in alts), (lang, title, alts)
+        for scale in cb.scales.values():
+            ends = f"{scale.labels(lang)[0]} … {scale.labels(lang)[-1]}"
+            assert not any(ends in a for a in alts), (lang, ends)
+
+
 def test_shareable_pages_have_no_code(report_it: Path) -> None:
     for stem in STEMS:
         shared, code = read(report_it, f"{stem}.html"), read(report_it, f"{stem}-code.html")

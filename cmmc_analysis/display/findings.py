@@ -38,6 +38,7 @@ __all__ = [
     "plain_number",
     "claim_said",
     "claim_result",
+    "claim_unit",
     "verdict_words",
     "when_interim",
     "by_label",
@@ -175,6 +176,44 @@ def claim_said(claim: Any, row: Mapping[str, Any], *, lang: str, codebook: Any =
     if kind == "neutral":
         text = t("said.neutral", lang, region=text)
     return text
+
+
+def claim_unit(row: Mapping[str, Any], *, lang: str, codebook: Any = None) -> str:
+    """What a claim's estimate measures and in which unit, for a chart's panel.
+
+    From the verdict row's ``statistic`` (and ``item``, with a codebook: a scale's
+    points, a numeric item's unit); empty for a statistic it does not know.
+
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> cb = load_codebook()
+    >>> claim_unit({"statistic": "share"}, lang="it")
+    'quota di risposte, %'
+    >>> claim_unit({"statistic": "mean", "item": "cust_awareness"}, lang="it", codebook=cb)
+    'media, scala da 1 a 5'
+    >>> claim_unit({"statistic": "quantile", "item": "remote_share"}, lang="en", codebook=cb)
+    'median, %'
+    >>> claim_unit({"statistic": "ranking", "item": "effect_worklife"}, lang="en", codebook=cb)
+    'smallest gap between means, points of the 1–5 scale'
+    """
+    check_lang(lang)
+    stat, item = row.get("statistic"), row.get("item")
+    if stat in SHARE_STATISTICS:
+        return t("unit.share", lang)
+    if isinstance(item, str) and "," in item:  # a ranking names several items
+        item = item.split(",")[0].strip()
+    scale = codebook.scale_of(item) if _is_scale(codebook, item) else None
+    if stat == "ranking":
+        if scale is None:
+            return t("unit.ranking", lang)
+        return t("unit.ranking_scale", lang, k=fmt_int(scale.k, lang=lang))
+    key = {"mean": "said.mean", "quantile": "said.median"}.get(str(stat))
+    if key is None:  # a statistic without a known unit: nothing to add
+        return ""
+    name = t(key, lang)
+    if scale is not None:
+        return t("unit.on_scale", lang, what=name, k=fmt_int(scale.k, lang=lang))
+    unit = _unit(codebook, item)
+    return f"{name}, {unit}" if unit else name
 
 
 def claim_result(

@@ -49,6 +49,7 @@ __all__ = [
     "PERCENT_COLUMNS",
     "VIEWS",
     "item_label",
+    "battery_title",
     "with_labels",
     "header",
     "format_table",
@@ -230,6 +231,23 @@ def item_label(codebook: Any, item_id: Any, lang: str) -> str:
     if item_id in codebook.constructs:
         return codebook.constructs[item_id].text.text(lang)
     return item_id
+
+
+def battery_title(codebook: Any, key: str, lang: str) -> str:
+    """A chart title naming what a battery is about (never its scale's end labels).
+
+    ``key`` is a key of :meth:`~cmmc_analysis.codebook.Codebook.batteries`: the
+    codebook's topic of the grid or scale (a grid's stem, or a lone item's text,
+    without one); a scale's several items without a topic are "other questions".
+
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> battery_title(load_codebook(), "scale:change5", "it")
+    'Uso dei canali digitali da parte dei clienti'
+    """
+    title = codebook.battery_title(key, lang)
+    if title:
+        return title
+    return t("fig.other_questions", lang, n=fmt_int(len(codebook.batteries()[key]), lang=lang))
 
 
 def _scale_point(codebook: Any, item: str, code: Any, lang: str) -> str:
@@ -418,15 +436,36 @@ def format_table(
                 )
         elif name.startswith("verdict") or name in _TRANSLATED:
             prefix = "verdict" if name.startswith("verdict") else name
-            out[col] = s.map(
-                lambda x, p=prefix: text_or(f"{p}.{x}", lang, x) if isinstance(x, str) else MISSING
-            )
+            out[col] = s.map(lambda x, p=prefix: _words(p, x, lang))
         elif name in _ID_COLUMNS and codebook is not None:
             out[col] = s.map(lambda x: item_label(codebook, x, lang))
         else:
             out[col] = s.map(lambda x: MISSING if is_missing(x) else str(x))
     shown = pd.DataFrame(out, index=df.index).rename(columns=lambda c: header(str(c), lang))
     return _styled(shown.reset_index(drop=True))
+
+
+def _words(prefix: str, value: Any, lang: str) -> str:
+    """A name of the library (a verdict, direction, rule, change...) in words.
+
+    A change of verdict (``compare_cuts``' ``"V1 -> V2"``) names both verdicts.
+
+    >>> _words("change", "not supported -> supported", "it")
+    'da non confermata a confermata'
+    >>> _words("change", "settled at the close", "en"), _words("verdict", None, "en")
+    ('settled at the close', '–')
+    """
+    if not isinstance(value, str):
+        return MISSING
+    if prefix == "change" and " -> " in value:
+        before, _, after = value.partition(" -> ")
+        return t(
+            "change.verdict",
+            lang,
+            before=text_or(f"verdict.{before}", lang, before),
+            after=text_or(f"verdict.{after}", lang, after),
+        )
+    return text_or(f"{prefix}.{value}", lang, value)
 
 
 def _plain_rows(df: pd.DataFrame, codebook: Any) -> pd.Series:

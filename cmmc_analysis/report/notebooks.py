@@ -201,8 +201,10 @@ def batteries(codebook: Any) -> dict[str, list[str]]:
 
 
 def battery_title(codebook: Any, key: str, lang: str) -> str:
-    """Kept for old notebooks: :meth:`cmmc_analysis.codebook.Codebook.battery_title`."""
-    return codebook.battery_title(key, lang)
+    """Kept for old notebooks: :func:`cmmc_analysis.display.tables.battery_title`."""
+    from ..display.tables import battery_title as title
+
+    return title(codebook, key, lang)
 
 
 def _kernel_manager_class() -> type:

@@ -362,6 +362,11 @@ class ScaleDoc(Strict):
     bottom2: Codes | None = Field(None, description="the codes counted as bottom-2")
 
     _numbered = model_validator(mode="before")(_numbered)
+    topic: LabelDoc | None = Field(
+        None,
+        description="what the scale's items outside grids are about, for chart titles "
+        "(never the scale's end labels; default: the item's text when there is one item)",
+    )
     polarity: Annotated[Literal["bipolar", "unipolar"] | None, expect("bipolar or unipolar")] = (
         Field(
             None,
@@ -394,6 +399,9 @@ class GridDoc(Strict):
 
     text: LabelDoc = Field(description='the stem; items are exported as "stem [row text]"')
     scale: Ref = Field(description="the scale of the grid's items")
+    topic: LabelDoc | None = Field(
+        None, description="what the grid is about, for chart titles (default: the stem)"
+    )
 
 
 class AskedIfDoc(Strict):

@@ -1,12 +1,15 @@
 """Diverging stacked bars of a Likert battery, centred on the neutral point.
 
-One row per item (or item x group); scale points stacked low to high with the neutral
-point split half on each side of zero; not-an-answer in a separate panel.
+One row per item (or item x group), sorted by agreement (the top-2 share) unless asked
+otherwise; scale points stacked low to high with the neutral point split half on each
+side of zero (a unipolar scale from zero); not-an-answer in a separate panel; the
+legend below the bars, in the scale's order.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +19,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 from matplotlib.transforms import ScaledTranslation
 
+from ...describe.counts import top2_codes
 from ...errors import ReportError
 from ..i18n import check_lang, t
 from ..numbers import fmt_int, fmt_share
@@ -29,7 +33,14 @@ from .style import (
     theme,
 )
 
-__all__ = ["diverging_bars"]
+__all__ = ["diverging_bars", "SORTS", "legend_order"]
+
+#: The row orders of :func:`diverging_bars`: by agreement (top-2 share, highest first)
+#: or as given (``items``, else the table's order, which is the codebook's).
+SORTS = ("agreement", "given")
+
+#: Height of one line of a tick label, in inches (9 pt type, 1.2 line spacing).
+_LINE = 9 * 1.2 / 72
 
 
 def diverging_bars(
@@ -41,6 +52,8 @@ def diverging_bars(
     item_labels: Mapping[str, str] | None = None,
     ax: Axes | None = None,
     polarity: str = "bipolar",
+    sort: str | None = "agreement",
+    scale: object = None,
 ) -> Figure:
     """Diverging stacked bars centred on neutral, with not-an-answer in a side panel.
 
@@ -64,7 +77,8 @@ def diverging_bars(
     title
         Figure title; " (n = ...)" is appended (the range of n over the items).
     items
-        Item order, top to bottom (default: as they first appear).
+        The items to draw (default: all, as they first appear); their order when
+        ``sort`` is ``"given"`` (or None), and the order of ties otherwise.
     item_labels
         Text shown for each item (default: the item id); " (n = ...)" is appended.
     ax
@@ -73,6 +87,13 @@ def diverging_bars(
     polarity
         ``"bipolar"`` (diverging around the middle) or ``"unipolar"`` (from zero); the
         codebook's ``Scale.polarity``.
+    sort
+        ``"agreement"`` (default): items by their top-2 share, highest on top (with
+        groups, by the item's share over all its groups; groups keep their order);
+        ``"given"`` or None: as ``items`` (the scale's, i.e. the codebook's, order).
+    scale
+        The codebook's scale, for its own top-2 codes (default: the top-2 codes of a
+        k-point scale, :func:`cmmc_analysis.describe.counts.top2_codes`).
 
     Returns
     -------
@@ -91,7 +112,11 @@ def diverging_bars(
     dist["_row"] = dist["item"].astype(str)
     if has_group:
         dist["_row"] = dist["_row"] + "\x1f" + dist["group"].astype(str)
+    if sort not in (*SORTS, None):
+        raise ReportError(f"diverging_bars: sort {sort!r}; expected one of {list(SORTS)} or None")
     order = list(items) if items is not None else list(dict.fromkeys(dist["item"].astype(str)))
+    if sort == "agreement":
+        order = _by_agreement(dist, order, scale)
     position = dist["item"].astype(str).map({item: p for p, item in enumerate(order)})
     drawn = dist.loc[position.notna(), "_row"]
     rows = list(dict.fromkeys(drawn.iloc[np.argsort(position.dropna().to_numpy(), kind="stable")]))
@@ -135,6 +160,8 @@ def diverging_bars(
         text = f"{text} – {group}" if group else text
         n_text = t("fig.n_label", lang, n=fmt_int(n_valid[r], lang=lang)).replace(" ", "\u00a0")
         labels.append(_wrap(f"{text} ({n_text})"))
+    lines = max(label.count("\n") + 1 for label in labels)
+    row_height = max(0.42, lines * _LINE + 0.14)  # a row holds its longest label
 
     colours = sequential_palette(k) if unipolar else diverging_palette(k)
     y = np.arange(len(rows))
@@ -142,7 +169,7 @@ def diverging_bars(
         own = ax is None
         if own:  # fixed margins, set from the texts' sizes (_set_margins): constrained
             # layout measures every tick label at each save, half of the rendering time
-            fig = Figure(figsize=(9.5, 0.42 * len(rows) + 2.0))
+            fig = Figure(figsize=(9.5, row_height * len(rows) + 2.0))
             ax, side = fig.subplots(1, 2, width_ratios=(7, 1))
             side.yaxis.set_visible(False)  # same rows as ax (limits below), no ticks
         else:
@@ -210,7 +237,7 @@ def diverging_bars(
             _set_margins(fig, ax, side, labels, handles)
         else:
             ax.legend(
-                handles=handles,
+                handles=legend_order(handles, min(k, 5)),
                 ncols=min(k, 5),
                 loc="upper center",
                 bbox_to_anchor=(0.5, -0.12 if len(rows) > 3 else -0.3),
@@ -265,19 +292,31 @@ def _set_margins(
     y_pad = (rc["ytick.major.size"] + rc["ytick.major.pad"]) / 72
     left = max(size(label, points("ytick.labelsize"))[0] for label in labels) + y_pad + 0.1
     top = size("Ag", points("axes.titlesize"), "bold")[1] + rc["axes.titlepad"] / 72 + 0.1
+    left, right = min(left / width, 0.6), 1 - 0.15 / width
+    # the gap between the bars and the side panel: the last x tick label ("100 %")
+    # and the side panel's label, both centred near it, must not touch
+    last_tick = ax.xaxis.get_major_formatter()(ax.get_xticks()[-1], 0)
+    half_tick = size(last_tick, points("xtick.labelsize"))[0] / 2
+    half_side = size(side_label.get_text(), side_label.get_fontsize())[0] / 2
+    span, wspace = (right - left) * width, 0.04
+    for _ in range(5):  # widths depend on the gap (gridspec: relative to the mean width)
+        mean = span / (2 + wspace)
+        side_width = 2 * mean / 8  # width ratios 7 : 1
+        gap = max(0.04 * mean, half_tick + max(0.0, half_side - side_width / 2) + 0.08)
+        wspace = gap / mean
     fig.subplots_adjust(
-        left=min(left / width, 0.6),
-        right=1 - 0.15 / width,
+        left=left,
+        right=right,
         top=1 - top / height,
         bottom=min((bottom + legend + 0.1) / height, 0.5),
-        wspace=0.04,
+        wspace=wspace,
     )
     for axis, offset in ((ax.xaxis, x_label), (side.xaxis, rc["axes.labelpad"] / 72)):
         shift = ScaledTranslation(0, -offset, fig.dpi_scale_trans)
         axis.set_label_coords(0.5, 0, transform=axis.axes.transAxes + shift)
     ax.yaxis.set_label_coords(0, 0.5)  # no y label: skip placing it at each draw
     ax.legend(
-        handles=handles,
+        handles=legend_order(handles, ncols),
         ncols=ncols,
         loc="lower center",
         bbox_to_anchor=(0.5, 0.1 / height),
@@ -285,3 +324,35 @@ def _set_margins(
         borderaxespad=0,
         columnspacing=1.2,
     )
+
+
+def legend_order(handles: Sequence[Any], ncols: int) -> list[Any]:
+    """Handles rearranged so that a legend of ``ncols`` columns reads in order, row by row.
+
+    Matplotlib fills a legend column by column (``np.array_split`` of the entries);
+    a scale's points must read left to right, then on the next row.
+
+    >>> legend_order(list("abcde"), 3)
+    ['a', 'd', 'b', 'e', 'c']
+    >>> legend_order(list("abcde"), 5)
+    ['a', 'b', 'c', 'd', 'e']
+    """
+    n = len(handles)
+    ncols = max(1, min(ncols, n))
+    return [handles[i] for c in range(ncols) for i in range(c, n, ncols)]
+
+
+def _by_agreement(dist: pd.DataFrame, order: list[str], scale: object) -> list[str]:
+    """``order`` sorted by each item's top-2 share of valid answers, highest first (stable)."""
+    valid = dist.loc[~dist["is_not_an_answer"].astype(bool)]
+    codes = pd.to_numeric(valid["code"], errors="coerce")
+    k = int(codes.max()) if codes.notna().any() else 0
+    if not k:
+        return order
+    top = set(top2_codes(scale if scale is not None else k))
+    counts = pd.to_numeric(valid["count"], errors="coerce").fillna(0.0)
+    item = valid["item"].astype(str)
+    agree = counts.where(codes.isin(top), 0.0).groupby(item).sum()
+    total = counts.groupby(item).sum()
+    share = (agree / total.where(total > 0)).fillna(-1.0)
+    return sorted(order, key=lambda i: -float(share.get(i, -1.0)))

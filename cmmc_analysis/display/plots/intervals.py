@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from ..findings import claim_unit
 from ..i18n import check_lang, t
 from ..numbers import SHARE_STATISTICS, fmt_number, fmt_share
 from .style import _n_text, _require, theme
@@ -29,6 +31,8 @@ def interval_plot(
     label: str = "claim",
     ax: Axes | None = None,
     names: Mapping[str, str] | None = None,
+    units: Mapping[str, str] | None = None,
+    codebook: Any = None,
 ) -> Figure:
     """Each row's estimate with its confidence interval against its threshold.
 
@@ -37,8 +41,9 @@ def interval_plot(
     interval (``ci_low`` to ``ci_high``), and the claimed region: a shaded band from
     ``threshold_low`` to ``threshold_high`` when the table has them (open ends reach
     the panel's edge), else the threshold as a dashed vertical line. With a
-    ``statistic`` column, share claims get a percentage axis with whole-percent ticks.
-    The legend sits below the panels, off the data.
+    ``statistic`` column, share claims get a percentage axis with whole-percent ticks,
+    and each panel's title says what it measures and in which unit ("share of answers,
+    %", "mean, 1–5 scale"). The legend sits below the panels, off the data.
 
     Parameters
     ----------
@@ -53,6 +58,12 @@ def interval_plot(
         Draw every row on this one Axes instead (for estimates on a common scale).
     names
         Panel titles by ``label`` value (e.g. the claims' short labels; default: the value).
+    units
+        What each panel measures, in its unit, by ``label`` value (default: from the
+        ``statistic`` column, :func:`cmmc_analysis.display.findings.claim_unit`, with
+        ``codebook`` for scale ranges and items' units); shown in the panel's title.
+    codebook
+        The survey's codebook, for the default ``units``.
 
     Returns
     -------
@@ -67,6 +78,10 @@ def interval_plot(
     >>> fig = interval_plot(tab, lang="en", title="Claims")
     >>> fig.axes[0].get_title(loc="left"), len(fig.axes[0].containers)
     ('S1 (n = 118–240)', 2)
+    >>> fig = interval_plot(tab.assign(statistic="share"), lang="it", title="Affermazioni")
+    >>> fig.axes[0].get_title(loc="left")
+    'S1 · quota di risposte, % (n = 118–240)'
+
     """
     check_lang(lang)
     _require(table, [label, by, estimate, "ci_low", "ci_high", threshold, "n"], "interval_plot")
@@ -129,6 +144,10 @@ def interval_plot(
             n_text = _n_text(rows["n"].tolist(), lang)
             if ax is None:
                 name = (names or {}).get(claim, claim)
+                unit = (units or {}).get(claim) or claim_unit(
+                    rows.iloc[0].to_dict(), lang=lang, codebook=codebook
+                )
+                name = f"{name} · {unit}" if unit else name
                 cax.set_title(f"{name} (n = {n_text})", loc="left", fontsize=10)
                 cax.set_yticks([])
                 cax.set_ylim(-0.6, 0.6)
@@ -138,7 +157,9 @@ def interval_plot(
                 if stat in SHARE_STATISTICS
                 else (lambda x, _: fmt_number(x, lang=lang, digits=_digits(x)))
             )
-            cax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+            # whole percents on share axes: no 57,5 % printed as "58 %"
+            steps = [1, 2, 5, 10] if stat in SHARE_STATISTICS else [1, 2, 2.5, 5, 10]
+            cax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=steps))
             cax.xaxis.set_major_formatter(FuncFormatter(one))
         if ax is not None:
             ax.set_yticks(range(len(claims)), labels=claims)
