@@ -376,12 +376,19 @@ def test_shareable_pages_read_as_a_member_on_screen_paper_and_phone(
         folder = Path(request.getfixturevalue(f"report_{lang}"))
     except pytest.FixtureLookupError:
         pytest.skip(f"no report_{lang} fixture yet (the report builder is not in this tree)")
-    words = code_words(load_codebook())
+    cb = load_codebook()
+    words = code_words(cb, lang)
     pages = [p for p in sorted(folder.glob("*.html")) if not p.name.endswith("-code.html")]
+    assert len(pages) >= 5, [p.name for p in pages]  # the index and every notebook's page
     problems = []
     for page in pages:
         report = read_page(
-            page, lang=lang, browser=browser, words=words, findings=page.name == FINDINGS_PAGE
+            page,
+            lang=lang,
+            browser=browser,
+            words=words,
+            findings=page.name == FINDINGS_PAGE,
+            codebook=cb,
         )
         if page.name == "index.html":  # the index lists pages: no table to take away
             report.tables_without_downloads = []
@@ -562,3 +569,148 @@ def test_long_pages_have_a_table_of_contents_whose_links_resolve(
         assert phone["width"] <= PHONE_PX and phone["right"] <= PHONE_PX, (file.name, phone)
         assert not printed["hidden"] and printed["width"] <= A4_PRINTABLE_PX, (file.name, printed)
     assert with_toc >= 2  # the findings page and at least one other are long
+
+
+#: A findings page a member can read: a summary with its figure, then a table with its
+#: downloads; narrow enough for paper and a phone.
+READABLE = """<main><h1>Risultati</h1><h2>In sintesi</h2>
+<div class="jp-RenderedMarkdown"><p>Tutte e sette le affermazioni sono confermate.</p></div>
+<div class="jp-RenderedImage"><img src="fig.png" alt="Le affermazioni (n = 80)">
+<a class="cmmc-png" href="data:image/png;base64,AAAA">PNG</a></div>
+<table><thead><tr><th>Affermazione</th><th>Verdetto</th></tr></thead>
+<tbody><tr><td>Più uso dei canali digitali</td><td>confermata</td></tr></tbody></table>
+<p class="cmmc-downloads"><a class="cmmc-csv" href="data:text/csv;base64,AAAA">CSV</a>
+<a class="cmmc-xlsx" href="data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,AAAA">XLSX</a></p>
+</main>"""
+READABLE_EN = (
+    READABLE.replace("Risultati", "Findings")
+    .replace("In sintesi", "Summary")
+    .replace("Tutte e sette le affermazioni sono confermate.", "All seven statements hold.")
+    .replace("Le affermazioni (n = 80)", "The statements (n = 80)")
+    .replace("Affermazione", "Statement")
+    .replace("Verdetto", "Verdict")
+    .replace("Più uso dei canali digitali", "More use of digital channels")
+    .replace("confermata", "supported")
+)
+
+
+def _page(folder: Path, body: str, lang: str, name: str = "p.html") -> Path:
+    (folder / "fig.png").write_bytes(png_bytes())
+    page = folder / name
+    page.write_text(f"<!DOCTYPE html><html lang='{lang}'><body>{body}</body></html>", "utf-8")
+    return page
+
+
+def test_a_readable_page_passes_every_reading_check(
+    browser: OfflineBrowser, tmp_path: Path
+) -> None:
+    from cmmc_analysis.codebook import load_codebook
+    from cmmc_analysis.report.reading import code_words, read_page
+
+    cb = load_codebook()
+    for lang, body in (("it", READABLE), ("en", READABLE_EN)):
+        page = _page(tmp_path, body, lang)
+        report = read_page(
+            page, lang=lang, browser=browser, words=code_words(cb, lang), findings=True, codebook=cb
+        )
+        assert report.problems() == [], lang
+        assert report.tables == 1 and report.summary_first is True
+
+
+@pytest.mark.parametrize(
+    ("lang", "planted", "field", "found"),
+    [
+        # an English method sentence that no phrase table knows, on an Italian page
+        (
+            "it",
+            "<p>Monte Carlo resampling of the table with fixed margins.</p>",
+            "foreign_words",
+            ["of", "the", "with"],
+        ),
+        # an Italian answer label and an Italian sentence on an English page
+        ("en", "<p>Share of Abbastanza d'accordo</p>", "foreign", ["Abbastanza d'accordo"]),
+        ("en", "<p>Most of them agree, che is fine.</p>", "foreign_words", ["che"]),
+        # the Italian interface string of another page
+        (
+            "en",
+            "<p>Dai questionari ricevuti a quelli analizzati</p>",
+            "foreign_words",
+            ["questionari"],
+        ),
+        # an item id, a rule id, a column name, an untranslated verdict on an Italian page
+        ("it", "<p>Domanda org_models</p>", "code_words", ["org_models"]),
+        ("it", "<p>Regola skip_logic</p>", "code_words", ["skip_logic"]),
+        (
+            "en",
+            "<p>Column p_adjusted and n_not_an_answer</p>",
+            "code_words",
+            ["n_not_an_answer", "p_adjusted"],
+        ),
+        ("it", "<p>Verdetto: supported</p>", "code_words", ["supported"]),
+        ("it", "<p>Metodo: listwise</p>", "code_words", ["listwise"]),
+    ],
+)
+def test_each_reading_check_fails_on_its_planted_fault(
+    browser: OfflineBrowser, tmp_path: Path, lang: str, planted: str, field: str, found: list
+) -> None:
+    from cmmc_analysis.codebook import load_codebook
+    from cmmc_analysis.report.reading import code_words, read_page
+
+    cb = load_codebook()
+    body = READABLE if lang == "it" else READABLE_EN
+    page = _page(tmp_path, body.replace("</main>", planted + "</main>"), lang)
+    report = read_page(
+        page, lang=lang, browser=browser, words=code_words(cb, lang), findings=True, codebook=cb
+    )
+    assert getattr(report, field) == found
+    # only the words are wrong: the layout checks still pass
+    assert report.problems() and report.summary_first is True
+    assert report.wide_in_print == report.wide_on_phone == report.tables_without_downloads == []
+
+
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        # the figure after the table: no summary with figures first
+        (
+            lambda b: b.replace('<div class="jp-RenderedImage">', '<div class="x">', 1).replace(
+                "</main>",
+                '<div class="jp-RenderedImage"><img src="fig.png" alt="f">'
+                '<a class="cmmc-png" href="data:image/png;base64,AAAA">PNG</a></div></main>',
+            ),
+            "no summary and figure before the first table",
+        ),
+        # a table without its downloads
+        (
+            lambda b: b.replace('class="cmmc-downloads"', 'class="other"'),
+            "tables without CSV/XLSX: [1]",
+        ),
+        # only the XLSX link missing
+        (lambda b: b.replace('class="cmmc-xlsx"', 'class="other"'), "tables without CSV/XLSX: [1]"),
+        # a table that fits a laptop but neither a phone nor A4 paper (fixed 900 px)
+        (
+            lambda b: b.replace("<table>", "<table style='width:900px'>"),
+            "tables wider than A4 when printed: [1]",
+        ),
+        # a table that only print CSS makes too wide
+        (
+            lambda b: b.replace(
+                "<table>", "<style>@media print { table { min-width: 1000px } }</style><table>"
+            ),
+            "tables wider than A4 when printed: [1]",
+        ),
+        # a table only too wide for a phone
+        (
+            lambda b: b.replace("<table>", "<table style='min-width:500px'>"),
+            "tables wider than a phone: [1]",
+        ),
+    ],
+)
+def test_page_layout_checks_fail_on_their_planted_fault(
+    browser: OfflineBrowser, tmp_path: Path, change, problem: str
+) -> None:
+    from cmmc_analysis.report.reading import read_page
+
+    page = _page(tmp_path, change(READABLE), "it")
+    report = read_page(page, lang="it", browser=browser, words=["org_models"], findings=True)
+    assert any(problem in line for line in report.problems()), report.problems()

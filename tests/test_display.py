@@ -279,3 +279,85 @@ def test_every_change_between_cuts_is_shown_in_words_in_both_languages() -> None
     row = sorted(values).index("not supported -> supported")
     assert shown["it"][row] == "da non confermata a confermata"
     assert shown["en"][row] == "from not supported to supported"
+
+
+def _method_sentences() -> set[str]:
+    """Every method, family and interval description the computing functions write,
+    over their options, on data of our own (and the bundled claims, evaluated)."""
+    import warnings
+
+    import numpy as np
+
+    from cmmc_analysis import load_survey, reliability, significance
+    from cmmc_analysis.claims import evaluate_cuts, load_claims
+
+    rng = np.random.default_rng(11)
+    n = 90
+    codes = pd.DataFrame({f"v{i}": rng.integers(1, 6, n).astype(float) for i in range(4)})
+    frame = codes.assign(
+        g2=rng.choice(["a", "b"], n),
+        g4=rng.choice(["a", "b", "c", "d"], n, p=[0.45, 0.4, 0.1, 0.05]),
+        nom=rng.choice(["x", "y", "z"], n),
+        bin=rng.choice(["x", "y"], n),
+    )
+    tables = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for zero_method in ("pratt", "wilcox", "zsplit"):
+            for continuity in (True, False):
+                for exact in (None, True, False):
+                    tables.append(
+                        significance.vs_neutral(
+                            codes, midpoint=3, zero_method=zero_method,
+                            continuity=continuity, exact=exact,
+                        )
+                    )  # fmt: skip
+        for ci_method in ("wilson", "exact"):
+            tables.append(
+                significance.share_test(count=30, n=90, threshold=0.3, ci_method=ci_method)
+            )
+        for q in (0.5, 0.75):
+            tables.append(significance.quantile_test(codes["v1"], q=q, threshold=3))
+        for data in (frame, frame.iloc[:16]):
+            for by in ("g2", "g4"):
+                for item in ("v1", "nom", "bin"):
+                    tables.append(significance.compare_groups(data, item, by, n_resamples=99))
+            tables.append(significance.dunn_posthoc(data, "v1", "g4"))
+            tables.append(significance.friedman(data[["v0", "v1", "v2"]]))
+            for missing in ("listwise", "pairwise"):
+                tables.append(
+                    significance.pairwise_battery(data[["v0", "v1", "v2"]], missing=missing)
+                )
+            tables.append(significance.battery_ranking(data[["v0", "v1", "v2", "v3"]]))
+        tables.append(reliability.cronbach_alpha(codes))
+        tables.append(reliability.omega_total(codes))
+        tables.append(evaluate_cuts(load_survey(), load_claims()))
+    return {
+        str(v)
+        for table in tables
+        for column in ("method", "family", "ci_method")
+        if column in table
+        for v in table[column].dropna()
+        if str(v)
+    }
+
+
+def test_every_method_sentence_reads_in_italian_on_an_italian_page() -> None:
+    """No method description reaches an Italian page with English words in it."""
+    from cmmc_analysis.codebook import load_codebook
+    from cmmc_analysis.display.narrative import plain_method
+    from cmmc_analysis.report.reading import foreign_words
+
+    cb = load_codebook()  # item ids of the bundled claims become their texts
+    sentences = _method_sentences()
+    assert len(sentences) >= 30  # the options really produced different sentences
+    kinds = ("Mann-Whitney", "chi-square", "Fisher", "Dunn", "Friedman", "omega", "quantile")
+    assert all(any(kind in s for s in sentences) for kind in kinds)
+    left = {}
+    for sentence in sentences:
+        italian = plain_method(sentence, lang="it", codebook=cb)
+        if foreign_words(italian, "it") or re.search(r"\b[a-z]+_[a-z_]+\b", italian):
+            left[sentence] = italian
+    assert not left, "\n".join(f"{en}\n  -> {it}" for en, it in left.items())
+    # and the check itself catches an English sentence the phrase table does not know
+    assert foreign_words(plain_method("bootstrap of the median, 999 resamples", lang="it"), "it")

@@ -7,7 +7,9 @@ the visible text; sentences of the other report language; tables wider than the
 printable width of A4 when printed, or wider than a 390 px phone; tables without
 their CSV and XLSX links; and, on the findings page, whether a summary and a figure
 come before the first table. :func:`code_words` and :func:`foreign_phrases` give the
-words to look for, from the codebook and the package's own strings.
+words to look for, from the codebook and the package's own strings;
+:func:`foreign_words` finds the other language's function words ("the", "of";
+"della", "che"), which catch any sentence left untranslated.
 """
 
 from __future__ import annotations
@@ -22,11 +24,28 @@ from .browser import OfflineBrowser, _browser_or_new, _page_file
 __all__ = [
     "A4_PRINTABLE_PX",
     "PHONE_PX",
+    "FUNCTION_WORDS",
     "ReadingReport",
     "code_words",
     "foreign_phrases",
+    "foreign_words",
     "read_page",
 ]
+
+#: Short words of each language that the other never uses: one of them on a page of
+#: the other language is a sentence left untranslated, whatever the sentence (a method
+#: the phrase table does not know, a label the codebook lacks).
+FUNCTION_WORDS: dict[str, tuple[str, ...]] = {
+    "en": (
+        "the", "of", "and", "with", "by", "each", "every", "which", "within", "than",
+        "from", "is", "are", "others", "answers", "items", "pairs", "groups",
+        "two-sided", "approximation", "corrected", "single",
+    ),
+    "it": (
+        "della", "delle", "degli", "dei", "nella", "nelle", "sono", "che", "gli",
+        "risposte", "domande", "questionari",
+    ),
+}  # fmt: skip
 
 #: A4 (210 mm) less the page template's 12 mm side margins, at 96 px per inch.
 A4_PRINTABLE_PX = int((210 - 24) / 25.4 * 96)
@@ -34,33 +53,70 @@ A4_PRINTABLE_PX = int((210 - 24) / 25.4 * 96)
 PHONE_PX = 390
 
 
-def code_words(codebook: Any = None) -> list[str]:
-    """Words of the package a reader should never see: ids with an underscore.
+def code_words(codebook: Any = None, lang: str | None = None) -> list[str]:
+    """Words of the package a reader should never see.
 
-    Item, construct and scale ids of the codebook, cleaning rule ids, and the
-    result-column names of the display layer (only those with ``_``: single words
-    such as ``n`` or ``mean`` are also ordinary words).
+    Item, construct and scale ids of the codebook, cleaning rule ids, and the names of
+    the result-column vocabulary (:data:`cmmc_analysis.columns.COLUMNS`, the display
+    layer's views): those with ``_`` (single words such as ``n`` or ``mean`` are also
+    ordinary English words). For an Italian page (``lang="it"``) also the plain
+    English names the library gives values and columns (verdicts, changes,
+    directions, rules, corrections, column names such as ``estimate``), which no
+    Italian sentence uses.
 
     >>> "p_adjusted" in code_words(), "not_an_answer" in code_words()
     (True, True)
+    >>> "supported" in code_words(lang="it"), "supported" in code_words(lang="en")
+    (True, False)
     """
+    from ..clean.codes import EXCLUSION_RULES, VALUE_RULES
+    from ..columns import COLUMNS
+    from ..display.i18n import STRINGS
     from ..display.tables import VIEWS
 
-    words: set[str] = {"not_an_answer", "skip_logic", "test_submissions", "outside_fieldwork"}
-    words |= {"p_adjusted", "p_value", "zero_method", "ci_low", "ci_high", "n_not_an_answer"}
+    words: set[str] = {"zero_method", *COLUMNS, *EXCLUSION_RULES, *VALUE_RULES}
     for columns, _ in VIEWS.values():
         words |= set(columns)
     if codebook is not None:
         words |= set(codebook.items) | set(codebook.constructs) | set(codebook.scales)
-    return sorted(w for w in words if "_" in w)
+    out = {w for w in words if "_" in w}
+    if lang == "it":
+        names = ("verdict", "change", "direction", "rule", "correction", "missing_rule", "col")
+        for key, text in STRINGS["it"].items():
+            prefix, _, name = key.partition(".")
+            if prefix in names and name and str(text).lower() != name.lower():
+                out.add(name)
+        out |= {w for w in words if "_" not in w}
+        out = {w for w in out if len(w) >= 4} - {"note"}  # "note" is Italian too
+    return sorted(out)
 
 
-def foreign_phrases(lang: str, *, min_length: int = 14) -> list[str]:
+def foreign_words(text: str, lang: str) -> list[str]:
+    """The other language's :data:`FUNCTION_WORDS` found in ``text`` (whole words).
+
+    >>> foreign_words("test binomiale esatto of the share", "it")
+    ['of', 'the']
+    >>> foreign_words("Share of answers della scala", "en"), foreign_words("Quota delle risposte", "it")
+    (['della'], [])
+    """
+    import re
+
+    other = "en" if lang == "it" else "it"
+    return sorted(
+        w
+        for w in FUNCTION_WORDS[other]
+        if re.search(rf"(?<![\w-]){re.escape(w)}(?![\w-])", text, flags=re.IGNORECASE)
+    )
+
+
+def foreign_phrases(lang: str, *, min_length: int = 14, codebook: Any = None) -> list[str]:
     """Phrases of the other report language that must not appear on a ``lang`` page.
 
     The other language's interface strings (their fixed parts, at least
-    ``min_length`` characters, that differ from this language's) and, for an
-    Italian page, the English phrases of the methods that the page translates.
+    ``min_length`` characters, that differ from this language's), for an Italian page
+    the English phrases of the methods that the page translates, and with a codebook
+    the other language's labels (scale points, options, question texts, topics) of
+    five characters or more that no label of this language contains.
 
     >>> "Multiplicity corrections" in foreign_phrases("it"), "Righe escluse in pulizia" in foreign_phrases("en")
     (True, True)
@@ -82,7 +138,28 @@ def foreign_phrases(lang: str, *, min_length: int = 14) -> list[str]:
                 out.add(part)
     if lang == "it":
         out |= {en for en, it in _phrases()["it"] if len(en) >= min_length and en != it}
+    if codebook is not None:
+        own_labels = " \n ".join(_labels(codebook, lang))
+        out |= {
+            text for text in _labels(codebook, other) if len(text) >= 5 and text not in own_labels
+        }
     return sorted(out)
+
+
+def _labels(codebook: Any, lang: str) -> set[str]:
+    """Every text of the codebook a page shows, in ``lang``."""
+    out: set[str] = set()
+    for scale in codebook.scales.values():
+        out |= {*scale.labels(lang), *scale.na_labels(lang)}
+        if getattr(scale, "topic", None) is not None:
+            out.add(scale.topic.text(lang))
+    for grid in codebook.grids.values():
+        out |= {(topic or grid.text).text(lang) for topic in (grid.topic, None)}
+    for item in codebook.items:
+        out.add(codebook.text(item, lang))
+        if codebook.items[item].type in ("scale", "single", "multi"):
+            out |= set(codebook.labels(item, lang))
+    return {text for text in out if text}
 
 
 @dataclass
@@ -92,6 +169,8 @@ class ReadingReport:
     path: str
     code_words: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)
+    #: the other language's function words: a sentence left untranslated
+    foreign_words: list[str] = field(default_factory=list)
     wide_in_print: list[int] = field(default_factory=list)
     wide_on_phone: list[int] = field(default_factory=list)
     tables: int = 0
@@ -107,6 +186,8 @@ class ReadingReport:
             out.append(f"{self.path}: code words in the text: {self.code_words[:10]}")
         if self.foreign:
             out.append(f"{self.path}: other-language phrases: {self.foreign[:5]}")
+        if self.foreign_words:
+            out.append(f"{self.path}: other-language words: {self.foreign_words[:10]}")
         if self.wide_in_print:
             out.append(f"{self.path}: tables wider than A4 when printed: {self.wide_in_print}")
         if self.wide_on_phone:
@@ -158,6 +239,7 @@ def _read(
     words: Sequence[str],
     foreign: Sequence[str],
     findings: bool,
+    lang: str,
 ) -> None:
     import re
 
@@ -166,7 +248,10 @@ def _read(
         text = page.inner_text("body")
         found = {w for w in words if re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", text)}
         report.code_words = sorted(found)
-        report.foreign = sorted(p for p in foreign if p in text)
+        report.foreign = sorted(
+            p for p in foreign if re.search(rf"(?<![\w]){re.escape(p)}(?![\w])", text)
+        )
+        report.foreign_words = foreign_words(text, lang)
         report.tables, missing, figures = page.evaluate(_DOWNLOADS_JS)
         report.tables_without_downloads = list(missing)
         report.figures_without_png = list(figures)
@@ -188,6 +273,7 @@ def read_page(
     browser: OfflineBrowser | None = None,
     words: Iterable[str] = (),
     findings: bool = False,
+    codebook: Any = None,
 ) -> ReadingReport:
     """Open one page as a member would and record what should not be there.
 
@@ -200,10 +286,12 @@ def read_page(
     browser
         A browser from :func:`~cmmc_analysis.report.browser.open_browser` to reuse.
     words
-        Code words to look for (default: :func:`code_words` without a codebook).
+        Code words to look for (default: :func:`code_words` of ``codebook`` in ``lang``).
     findings
         The page is a findings page: check that a summary and a figure precede its
         first table.
+    codebook
+        The survey's codebook: its labels in the other language are sought too.
 
     Returns
     -------
@@ -213,9 +301,10 @@ def read_page(
     file = _page_file(path)
     report = ReadingReport(path=file.name)
     options = {
-        "words": list(words) or code_words(),
-        "foreign": foreign_phrases(lang),
+        "words": list(words) or code_words(codebook, lang),
+        "foreign": foreign_phrases(lang, codebook=codebook),
         "findings": findings,
+        "lang": lang,
     }
     with _browser_or_new(browser) as live:
         live.call(_read, live, file, report, **options)
