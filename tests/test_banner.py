@@ -247,8 +247,8 @@ def test_styler_and_excel(tmp_path):
         "Type of organisation",
         "In-house contact center (company or public body) (A) n=60",
     )
-    assert "unweighted" in styler.caption and "holm" in styler.caption
-    assert "alpha 0.05" in styler.caption
+    assert "unweighted" in styler.caption and "Holm method" in styler.caption
+    assert "level 0.05" in styler.caption
     html = styler.to_html()
     assert "66.7% B" in html
     path = b.to_excel(tmp_path / "banner.xlsx", lang="en")
@@ -258,7 +258,7 @@ def test_styler_and_excel(tmp_path):
     assert "66.7% B" in values and "Total n=120" in values
     it = banner(s, ["org_models"], ["org_type"], stat="top2").to_styler()
     assert it.data.columns[0] == ("Totale", "Totale n=120")  # the source language
-    assert "alfa 0,05" in it.caption
+    assert "soglia 0,05" in it.caption and "metodo di Holm" in it.caption
 
 
 def test_italian_banner_formats_numbers_like_every_italian_table():

@@ -40,7 +40,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from ..io.cells import neutralise_formulas
-from .i18n import check_lang, t
+from .i18n import check_lang, t, text_or
 from .numbers import fmt_int, fmt_number, fmt_share
 from .tables import item_label
 
@@ -183,7 +183,7 @@ def _caption(b: Banner, lang: str) -> str:
         what=t("banner.what_mean" if b.stat == "mean" else "banner.what_share", lang),
         weighted=t("banner.weighted" if b.weighted else "banner.unweighted", lang),
         test=t("banner.ttest" if b.stat == "mean" else "banner.ztest", lang),
-        correction=b.correction,
+        correction=text_or(f"correction.{b.correction}", lang, str(b.correction)),
         alpha=fmt_number(b.alpha, lang=lang, digits=_decimals(b.alpha)),
         low=LOW_BASE_MARK,
         min_base=fmt_int(b.min_base, lang=lang),

@@ -15,7 +15,7 @@ Examples
 --------
 >>> tab = pd.DataFrame({"item": ["a", "b"], "p_adjusted": [0.001, 0.2], "correction": "holm"})
 >>> significance_summary(tab, lang="it")
-'1 test su 2 sono significativi al 5 % (p corretto, holm): a.'
+'1 test su 2 sono significativi al 5 % (p corretto con il metodo di Holm): «a».'
 """
 
 from __future__ import annotations
@@ -70,13 +70,16 @@ def significance_summary(
     >>> tab = pd.DataFrame({"item": ["a", "b", "c"], "p_adjusted": [0.001, 0.2, 0.03],
     ...     "correction": "holm", "direction": ["above", "none", "below"]})
     >>> significance_summary(tab, lang="en")
-    '2 of 3 tests are significant at 5% (adjusted p, holm): a (above), c (below).'
+    '2 of 3 tests are significant at 5% (p adjusted by the Holm method); the others: “b”.'
+    >>> significance_summary(tab.assign(p_adjusted=[0.001, 0.2, 0.3]), lang="it")
+    '1 test su 3 sono significativi al 5 % (p corretto con il metodo di Holm): «a» (sopra).'
     """
     check_lang(lang)
     p = table["p_adjusted"] if "p_adjusted" in table else table["p_value"]
-    sig = table.loc[p.to_numpy(dtype=float, na_value=np.nan) < alpha]
-    names = []
-    for r in sig.to_dict("records"):
+    significant = p.to_numpy(dtype=float, na_value=np.nan) < alpha
+    sig, rest = table.loc[significant], table.loc[~significant & p.notna().to_numpy()]
+
+    def name_of(r: Mapping[str, Any], with_direction: bool) -> str:
         name = item_label(codebook, r[by], lang) if codebook is not None else str(r[by])
         if by == "item_a" and "item_b" in r:
             other = (
@@ -88,19 +91,31 @@ def significance_summary(
         if isinstance(r.get("segment"), str):
             seg = item_label(codebook, r["segment"], lang) if codebook is not None else r["segment"]
             name = f"{name} × {seg}"
+        name = f"«{name}»" if lang == "it" else f"“{name}”"
         direction = text_or(f"direction.{r.get('direction')}", lang, "")
-        names.append(
-            f"{name} ({direction})" if direction and r.get("direction") != "none" else name
+        if with_direction and direction and r.get("direction") != "none":
+            return f"{name} ({direction})"
+        return name
+
+    n = int(p.notna().sum())
+    if len(sig) > n / 2 and len(rest):  # most are significant: name the exceptions
+        items = t(
+            "sig.except", lang, items=", ".join(name_of(r, False) for r in rest.to_dict("records"))
         )
+    elif len(sig):
+        items = ": " + ", ".join(name_of(r, True) for r in sig.to_dict("records"))
+    else:
+        items = ""
     corrections = sorted({str(c) for c in table.get("correction", pd.Series(["none"])).dropna()})
     return t(
         "sig.summary",
         lang,
         k=len(sig),
-        n=int(p.notna().sum()),
+        n=n,
         alpha=fmt_share(alpha, lang=lang, digits=0),
-        correction=", ".join(corrections) or "none",
-        items=(": " + ", ".join(names)) if names else "",
+        correction=", ".join(text_or(f"correction.{c}", lang, c) for c in corrections)
+        or t("correction.none", lang),
+        items=items,
     )
 
 
@@ -114,11 +129,21 @@ def weighting_text(effect: pd.DataFrame, *, lang: str) -> str:
     >>> e.attrs["weight_summary"] = pd.DataFrame({"n": [235], "n_eff": [177.8], "design_effect": [1.3219]})
     >>> weighting_text(e, lang="en").splitlines()[0]
     '## How much does weighting move the findings?'
+    >>> e = e.assign(difference=[-0.051]).reindex([0, 1]).assign(difference=[-0.051, 0.016])
+    >>> print(weighting_text(e, lang="it").splitlines()[-1])
+    Se ribilanciamo il campione con dei pesi (su margini solo illustrativi, non dati ufficiali), le quote delle due risposte più alte cambiano al massimo di 5,1 punti. I pesi costano precisione: i 235 questionari valgono come 178 (effetto del disegno 1,32).
     """
     w = effect.attrs["weight_summary"].iloc[0]
+    moved = effect["difference"].abs().max() if "difference" in effect else np.nan
+    most = (
+        t("margins.unit_share", lang, value=fmt_number(100 * moved, lang=lang, digits=1))
+        if not is_missing(moved)
+        else t("missing", lang)
+    )
     intro = t(
         "nb04.weighting_intro",
         lang,
+        most=most,
         deff=fmt_number(w["design_effect"], lang=lang, digits=2),
         neff=fmt_int(w["n_eff"], lang=lang),
         n=fmt_int(w["n"], lang=lang),
@@ -144,6 +169,10 @@ def claim_sentences(verdicts: pd.DataFrame, *, lang: str) -> str:
     ...     "threshold": [0.667] * 2, "verdict": ["supported"] * 2, "settled": [False, True]})
     >>> print(claim_sentences(v, lang="en"))
     - **S1** Two thirds agree. interim (n = 105): supported, not yet settled; final (n = 232): supported, settled; estimate 67.7% [61.4%, 73.4%], threshold 66.7%.
+    >>> d = v.tail(1).assign(claim="S9", statistic="ranking", threshold=None, ci_low=None,
+    ...     verdict="descriptive", settled=None)
+    >>> print(claim_sentences(d, lang="it"))
+    - **S9** Two thirds agree. finale (n = 232): descrittiva.
     """
     check_lang(lang)
     lines = []
@@ -171,6 +200,9 @@ def claim_sentences(verdicts: pd.DataFrame, *, lang: str) -> str:
             threshold=fmt_estimate(last.get("threshold"), last.get("statistic"), lang=lang),
         )
         statement = str(last.get("statement", "")).strip()
+        if is_missing(last.get("threshold")):  # a description: no figure to check
+            lines.append(f"- **{claim}** {statement} " + "; ".join(cuts) + ".")
+            continue
         lines.append(f"- **{claim}** {statement} " + "; ".join(cuts) + f"; {est}.")
     return "\n".join(lines)
 

@@ -408,12 +408,15 @@ def format_table(
         table = with_labels(table, codebook, lang)
     df = table.loc[:, list(columns)] if columns is not None else table
     pct = set(PERCENT_COLUMNS) | set(percent or ())
+    points = _POINTS.get(view or "", ())
     plain = _plain_rows(df, codebook)
     out = {}
     for col in df.columns:
         s = df[col]
         name = str(col)
-        if name in pct:
+        if name in points:
+            out[col] = s.map(lambda x: _points(x, lang))
+        elif name in pct:
             out[col] = s.map(lambda x: fmt_share(x, lang=lang))
         elif name in _P_COLUMNS:
             out[col] = s.map(lambda x: fmt_p(x, lang=lang, prefix=False))
@@ -443,6 +446,23 @@ def format_table(
             out[col] = s.map(lambda x: MISSING if is_missing(x) else str(x))
     shown = pd.DataFrame(out, index=df.index).rename(columns=lambda c: header(str(c), lang))
     return _styled(shown.reset_index(drop=True))
+
+
+#: Differences of shares shown in percentage points, by view.
+_POINTS = {"weighting": ("difference",)}
+
+
+def _points(x: Any, lang: str) -> str:
+    """A difference of two shares in percentage points, with a true minus sign.
+
+    >>> _points(-0.0512, "it"), _points(0.016, "en")
+    ('−5,1 punti', '+1.6 points')
+    """
+    if is_missing(x):
+        return MISSING
+    value = fmt_number(100 * abs(float(x)), lang=lang, digits=1)
+    sign = "−" if x < 0 and value.strip("0,.") else "+"
+    return sign + t("margins.unit_share", lang, value=value)
 
 
 def _words(prefix: str, value: Any, lang: str) -> str:

@@ -87,7 +87,10 @@ def code_words(codebook: Any = None, lang: str | None = None) -> list[str]:
             if prefix in names and name and str(text).lower() != name.lower():
                 out.add(name)
         out |= {w for w in words if "_" not in w}
-        out = {w for w in out if len(w) >= 4} - {"note"}  # "note" is Italian too
+        # words Italian uses too ("note", "omega totale"), and "code" of the pages'
+        # "-code" flavour, whose file names an index may list
+        italian = " ".join(str(v) for v in STRINGS["it"].values()).lower().split()
+        out = {w for w in out if len(w) >= 4} - set(italian) - {"note", "code"}
     return sorted(out)
 
 
