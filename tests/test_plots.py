@@ -551,3 +551,25 @@ def test_battery_titles_name_the_topic_never_the_scale_ends() -> None:
     for lang in ("it", "en"):
         for key in cb.batteries():
             assert not any(end in battery_title(cb, key, lang) for end in ends)
+
+
+def test_heatmap_rows_hold_their_long_labels_without_overlap() -> None:
+    items = list(LONG)
+    tab = pd.DataFrame(
+        {
+            "item": [i for i in items for _ in range(2)],
+            "segment": "size",
+            "group": ["S", "L"] * len(items),
+            "n": [40, 60] * len(items),
+            "top2": np.linspace(0.1, 0.8, 2 * len(items)),
+        }
+    )
+    longer = {k: v + " " + v if k in "ab" else v for k, v in LONG.items()}
+    fig = plots.segment_heatmap(tab, lang="it", title="Quota", item_labels=longer)
+    renderer = _drawn(fig)
+    ticks = [t for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert max(t.get_text().count("\n") for t in ticks) >= 5  # the long labels wrapped
+    boxes = [t.get_window_extent(renderer) for t in ticks]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not _overlap(a, b)

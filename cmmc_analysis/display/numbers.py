@@ -197,14 +197,30 @@ def fmt_ci(low: Any, high: Any, *, lang: str, share: bool = False, digits: int =
     return f"[{one(low, lang=lang, digits=digits)}{sep}{one(high, lang=lang, digits=digits)}]"
 
 
+def _decimals_needed(*values: Any) -> int:
+    """Decimals (0 to 2) that show every value exactly enough: 85 -> 0, 2.5 -> 1."""
+    found = 0
+    for v in values:
+        if is_missing(v):
+            continue
+        x = float(v)
+        found = max(found, next((d for d in (0, 1, 2) if abs(round(x, d) - x) < 1e-9), 2))
+    return found
+
+
 def fmt_estimate(value: Any, statistic: Any, *, lang: str) -> str:
-    """A claim's estimate or threshold in its unit: a percentage for shares, else 2 decimals.
+    """A claim's estimate or threshold in its unit: a percentage for shares, else 2 decimals
+    (a quantile, an observed value, with the decimals it has: "85", not "85,00").
 
     >>> fmt_estimate(0.6767, "share", lang="it"), fmt_estimate(3.5421, "mean", lang="it")
     ('67,7 %', '3,54')
+    >>> fmt_estimate(85.0, "quantile", lang="it"), fmt_estimate(3.5, "quantile", lang="it")
+    ('85', '3,5')
     """
     if statistic in SHARE_STATISTICS:
         return fmt_share(value, lang=lang)
+    if statistic == "quantile":
+        return fmt_number(value, lang=lang, digits=_decimals_needed(value))
     return fmt_number(value, lang=lang, digits=2)
 
 
@@ -213,8 +229,12 @@ def fmt_estimate_ci(low: Any, high: Any, statistic: Any, *, lang: str) -> str:
 
     >>> fmt_estimate_ci(0.614, 0.734, "top2", lang="en"), fmt_estimate_ci(None, 2, "mean", lang="en")
     ('[61.4%, 73.4%]', '–')
+    >>> fmt_estimate_ci(75.0, 90.0, "quantile", lang="it")
+    '[75; 90]'
     """
     if is_missing(low) or is_missing(high):
         return MISSING
     share = statistic in SHARE_STATISTICS
+    if statistic == "quantile":
+        return fmt_ci(low, high, lang=lang, digits=_decimals_needed(low, high))
     return fmt_ci(low, high, lang=lang, share=share, digits=1 if share else 2)

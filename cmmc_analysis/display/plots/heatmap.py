@@ -80,10 +80,13 @@ def segment_heatmap(
     ).reindex(index=rows, columns=cols)
     n_group = df.groupby("_col")["n"].max().reindex(cols)
     annot = grid.map(lambda x: fmt_share(x, lang=lang) if pd.notna(x) else "")
+    row_labels = [_wrap((item_labels or {}).get(r, r), 40) for r in rows]
+    lines = max((label.count("\n") + 1 for label in row_labels), default=1)
+    row_height = max(0.5, lines * 9 * 1.2 / 72 + 0.14)  # a row holds its longest label
     with theme({"axes.grid": False}):
         if ax is None:
             fig = Figure(
-                figsize=(min(2.0 + 1.3 * len(cols), 12), 0.5 * len(rows) + 2.2),
+                figsize=(min(2.0 + 1.3 * len(cols), 12), row_height * len(rows) + 2.2),
                 layout="constrained",
             )
             ax = fig.add_subplot()
@@ -106,7 +109,7 @@ def segment_heatmap(
         )
         ax.set_yticks(
             np.arange(len(rows)) + 0.5,
-            labels=[_wrap((item_labels or {}).get(r, r), 40) for r in rows],
+            labels=row_labels,
             rotation=0,
         )
         ax.set_xlabel("")
