@@ -551,7 +551,7 @@ def format_claims(
     >>> format_claims(v, lang="it", columns=["claim", "estimate", "ci", "threshold", "verdict"]).data.iloc[0].tolist()
     ['S1', '67,7 %', '[61,4 %; 73,4 %]', '66,7 %', 'confermata']
     >>> format_claims(v, lang="en", columns=["estimate", "ci"]).data.iloc[1].tolist()
-    ['85.00', '[80.00, 90.00]']
+    ['85', '[80, 90]']
     """
     check_lang(lang)
     table = verdicts.reset_index(drop=True)
