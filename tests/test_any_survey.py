@@ -1,7 +1,7 @@
 """Any survey: the report of a survey the package knows nothing about.
 
 The report of ``tests/fixtures/second_survey`` (English only, its own claims given with
-``--claims``, a fifth notebook of the user's) is built once per session, in both
+``--claims``, a notebook of the user's) is built once per session, in both
 flavours, with the index and the leak check; no page may carry wording of the bundled
 CMMC survey. The form-tool fixtures (``tests/fixtures/<tool>/``) are built the same way
 in ``test_form_tools.py``.
@@ -57,7 +57,7 @@ def visible_text(html_text: str) -> str:
 
 
 def user_notebooks(folder: Path) -> Path:
-    """The four bundled notebooks plus a fifth one of the user's, in ``folder``."""
+    """The bundled notebooks plus one of the user's, in ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     for nb in find_notebooks():
         shutil.copy(nb, folder / nb.name)
@@ -75,13 +75,13 @@ def user_notebooks(folder: Path) -> Path:
         ]
     )
     extra.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
-    nbformat.write(extra, str(folder / "05_team_extras.ipynb"))
+    nbformat.write(extra, str(folder / "06_team_extras.ipynb"))
     return folder
 
 
 @pytest.fixture(scope="session")
 def second_report(report_once, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The second survey's report: its own claims, English only, a fifth notebook."""
+    """The second survey's report: its own claims, English only, a notebook of the user's."""
     notebooks = user_notebooks(tmp_path_factory.mktemp("second_notebooks"))
     return report_once(
         "report_second",
@@ -93,20 +93,20 @@ def second_report(report_once, tmp_path_factory: pytest.TempPathFactory) -> Path
 
 
 def test_second_survey_report_is_complete(second_report: Path) -> None:
-    stems = [p.stem for p in find_notebooks()] + ["05_team_extras"]
+    stems = [p.stem for p in find_notebooks()] + ["06_team_extras"]
     expected = {"index.html", *(f"{s}{x}.html" for s in stems for x in ("", "-code"))}
     assert {p.name for p in second_report.glob("*.html")} == expected
     index = (second_report / "index.html").read_text(encoding="utf-8")
-    # the fifth notebook is on the index, titled by its first heading and described by the
-    # paragraph after it, after the four (the findings page, which has the summary, first)
+    # the user's notebook is on the index, titled by its first heading and described by the
+    # paragraph after it, after the bundled ones (the findings page, which has the summary, first)
     assert re.search(
-        r'<a class="cmmc-page-title" href="05_team_extras.html">Team extras</a><br>'
+        r'<a class="cmmc-page-title" href="06_team_extras.html">Team extras</a><br>'
         r'<span class="cmmc-page-description">One more view, written by the researcher.</span>',
         index,
     )
     titles = re.findall(r'class="cmmc-page-title" href="(\d\d)_', index)
-    assert titles == ["04", "01", "02", "03", "05"]
-    extra = visible_text((second_report / "05_team_extras.html").read_text(encoding="utf-8"))
+    assert titles == ["04", "01", "02", "03", "05", "06"]
+    extra = visible_text((second_report / "06_team_extras.html").read_text(encoding="utf-8"))
     assert "5 analysed answers in the extra view" in extra
 
 

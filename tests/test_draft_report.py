@@ -31,6 +31,7 @@ def test_the_report_runs_on_a_draft_without_edits(drafted_report) -> None:
         "02_exploration.html",
         "03_significance.html",
         "04_findings.html",
+        "05_questions.html",
         "index.html",
     ]
     assert "Traceback" not in (out / "02_exploration.html").read_text(encoding="utf-8")

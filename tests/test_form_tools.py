@@ -22,6 +22,7 @@ from test_any_survey import assert_no_cmmc_wording, visible_text
 from cmmc_analysis import load_survey
 from cmmc_analysis.claims import evaluate_claims, load_survey_claims
 from cmmc_analysis.codebook import load_codebook
+from cmmc_analysis.describe import question_items
 from cmmc_analysis.errors import ExportError
 from cmmc_analysis.io.reader import read_export
 
@@ -65,8 +66,12 @@ def test_form_tool_report_is_complete_and_has_no_cmmc_wording(tool_report) -> No
     tool, out = tool_report
     names = {p.name for p in out.glob("*.html")}
     assert {"index.html", "04_findings.html", "04_findings-code.html"} <= names
-    assert len(names) == 9
+    assert len(names) == 11
     assert_no_cmmc_wording(out)
+    cb = load_codebook(fixture(tool, "codebook.yaml"))
+    questions = visible_text((out / "05_questions.html").read_text(encoding="utf-8"))
+    for item in question_items(cb):  # every question, in the survey's own words
+        assert cb.text(item) in questions, item
     findings = visible_text((out / "04_findings.html").read_text(encoding="utf-8"))
     expected = {
         "surveymonkey": "The main results",  # no claims named: main results, no claims section

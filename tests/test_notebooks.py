@@ -23,12 +23,13 @@ def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     return [c for c in nb.cells if c.cell_type == "code"]
 
 
-def test_the_four_numbered_notebooks() -> None:
+def test_the_five_numbered_notebooks() -> None:
     assert [p.name for p in NOTEBOOKS] == [
         "01_data_and_cleaning.ipynb",
         "02_exploration.ipynb",
         "03_significance.ipynb",
         "04_findings.ipynb",
+        "05_questions.ipynb",
     ]
 
 

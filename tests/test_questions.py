@@ -9,15 +9,18 @@ frequency scale, a filtered question, a multiple choice, a 0-100 number, free te
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from test_any_survey import visible_text
 
 from cmmc_analysis import describe, load_survey, privacy
 from cmmc_analysis.codebook import load_codebook, parse_codebook
 from cmmc_analysis.display import plots, questions, tables
+from cmmc_analysis.report.build import find_notebooks
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -70,6 +73,12 @@ items:
 """
 
 N = 40
+
+
+def parse_codebook_file(text: str):
+    import yaml
+
+    return parse_codebook(yaml.safe_load(text))
 
 
 def _rows() -> pd.DataFrame:
@@ -280,3 +289,72 @@ def test_every_question_of_a_form_tool_survey_adds_up(tool: str) -> None:
             assert valid["count"].tolist() == [
                 int((column == label).sum()) for label in valid["option"]
             ], item
+
+
+# --- the pages, built on the survey of this module -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def team_files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("team_files")
+    (folder / "codebook.yaml").write_text(CODEBOOK, encoding="utf-8")
+    _rows().to_csv(folder / "export.csv", index=False)
+    notebooks = folder / "notebooks"
+    notebooks.mkdir()
+    for nb in find_notebooks():
+        if nb.stem in ("01_data_and_cleaning", "05_questions"):
+            shutil.copy(nb, notebooks / nb.name)
+    return folder
+
+
+@pytest.fixture(scope="module", params=["it", "en"])
+def team_report(request, team_files: Path, report_once) -> tuple[str, Path]:
+    lang = request.param
+    out = report_once(
+        f"report_team_{lang}",
+        data=team_files / "export.csv",
+        codebook=team_files / "codebook.yaml",
+        notebooks_dir=team_files / "notebooks",
+        lang=lang,
+        code=False,
+    )
+    return lang, out
+
+
+def test_the_question_page_shows_every_question_and_the_profile_blanks_alike(team_report) -> None:
+    lang, out = team_report
+    cb = parse_codebook_file(CODEBOOK)
+    page = visible_text((out / "05_questions.html").read_text(encoding="utf-8"))
+    title = {"it": "Domanda per domanda", "en": "Question by question"}[lang]
+    assert page.startswith(title) or f" {title} " in page
+    for item in describe.question_items(cb):
+        assert cb.text(item, lang) in page, item
+    assert cb.text("comment", lang) not in page and "ottimo" not in page  # free text: never
+    # the team question: "1-9" (2 answers) and "50+" (its complement) blank on both pages
+    sample = visible_text((out / "01_data_and_cleaning.html").read_text(encoding="utf-8"))
+    row = {"it": "10-49 20 50,0 %", "en": "10-49 20 50.0%"}[lang]
+    blank = {"it": "1-9 – –", "en": "1-9 – –"}[lang]
+    for text in (page, sample):
+        assert row in text and blank in text and "50+ – –" in text
+    timeline = {"it": "Quando sono arrivati i questionari", "en": "When the questionnaires arrived"}
+    assert timeline[lang] in sample
+    # the filtered question says who was not asked; the interim's share is beside
+    status = {"it": "Hanno risposto: 37 su 40", "en": "Answered: 37 of 40"}[lang]
+    assert status in page
+    assert {"it": "Quota all'8 maggio 2023", "en": "Share on 8 May 2023"}[lang] in page
+
+
+def test_the_pages_read_as_a_member_on_screen_paper_and_phone(team_report) -> None:
+    from cmmc_analysis.report.browser import BrowserUnavailable, check_page, open_browser
+    from cmmc_analysis.report.reading import code_words, read_page
+
+    lang, out = team_report
+    words = code_words(parse_codebook_file(CODEBOOK))
+    try:
+        with open_browser() as browser:
+            for name in ("01_data_and_cleaning.html", "05_questions.html"):
+                report = read_page(out / name, lang=lang, browser=browser, words=words)
+                assert report.tables > 0 and report.problems() == [], report.problems()
+                assert check_page(out / name, browser=browser, pdf=True).problems() == []
+    except BrowserUnavailable as err:
+        pytest.skip(f"browser checks need Chromium: {err}")

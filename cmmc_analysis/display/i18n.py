@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +75,8 @@ def t(key: str, lang: str, /, **values: Any) -> str:
     --------
     >>> t("fig.n_label", "en", n="1,234")
     'n = 1,234'
+    >>> t("words.on_date", "it", date="8 maggio 2023"), t("words.on_date", "it", date="18 marzo")
+    ("all'8 maggio 2023", 'al 18 marzo')
     """
     table = STRINGS[check_lang(lang)]
     own = _SURVEY_TEXTS.get(key, {}).get(lang)
@@ -85,7 +88,15 @@ def t(key: str, lang: str, /, **values: Any) -> str:
         close = difflib.get_close_matches(key, list(table), n=3)
         raise ReportError(f"unknown text key {key!r} for language {lang!r}; closest: {close}")
     text = table[key]
-    return text.format(**values) if values else text
+    if not values:
+        return text
+    text = text.format(**values)
+    return _ELIDED.sub(r"\1ll'\2", text) if lang == "it" else text
+
+
+#: Italian elides "al", "del", "dal" before a number read with a vowel ("all'8 maggio",
+#: "dell'11 %"); a filled-in number would otherwise read "al 8 maggio".
+_ELIDED = re.compile(r"\b([Aa]|[Dd]a|[Dd]e)l (8|11)(?!\d)")
 
 
 def text_or(key: str, lang: str, default: str) -> str:

@@ -4,7 +4,7 @@
 the page's language, small cells already blanked where the page blanks them) into a
 table "Answer | Count | %" (and the interim's %, when given), options in the
 questionnaire's order and not-an-answer last; :func:`status_text` writes one line with
-how many answered, skipped, were not asked; :func:`question_title` the heading.
+how many answered, skipped, were not asked; :func:`grid_block` and :func:`question_block` what page 05 shows of a grid and of a question.
 
 Examples
 --------
@@ -28,7 +28,20 @@ from .i18n import check_lang, t
 from .numbers import MISSING, fmt_int, fmt_share, is_missing
 from .tables import _styled
 
-__all__ = ["answers_table", "status_text", "numeric_labels", "timeline_text"]
+__all__ = [
+    "SUPPRESS_BY",
+    "answers_table",
+    "status_text",
+    "numeric_labels",
+    "timeline_text",
+    "grid_block",
+    "question_block",
+]
+
+#: The groups of :func:`cmmc_analysis.privacy.suppress_small_cells` for an answers
+#: table: the options of a question together, not-an-answer on its own (page 01's
+#: profile and page 05 make the same call, so the same cells are blank).
+SUPPRESS_BY = ("item", "is_not_an_answer")
 
 
 def numeric_labels(table: pd.DataFrame, *, lang: str) -> pd.DataFrame:
@@ -128,3 +141,81 @@ def timeline_text(cutoff: Any, *, lang: str) -> str:
         "time": format_time(stamp.time(), format="short", locale=locale),
     }
     return text + " " + t("nb01.timeline_cutoff_text", lang, **when)
+
+
+def grid_block(grid: str, distribution: pd.DataFrame, *, codebook: Any, lang: str) -> list[Any]:
+    """A grid's heading and its chart (every row of the grid, diverging or stacked by polarity).
+
+    ``distribution``: :func:`cmmc_analysis.describe.distribution` of the grid's items,
+    labels in ``lang``.
+    """
+    from . import plots
+
+    check_lang(lang)
+    from IPython.display import Markdown
+
+    items = codebook.grid_items(grid)
+    title = codebook.grids[grid].text.text(lang)
+    labels = {item: codebook.text(item, lang) for item in items}
+    polarity = codebook.scale_of(items[0]).polarity
+    fig = plots.diverging_bars(
+        distribution, lang=lang, title=title, items=items, item_labels=labels, polarity=polarity
+    )
+    return [Markdown(f"## {title}"), plots.embed(fig)]
+
+
+def question_block(
+    item: str,
+    counts: pd.DataFrame,
+    status: Mapping[str, Any],
+    *,
+    codebook: Any,
+    lang: str,
+    when: str | None = None,
+) -> list[Any]:
+    """One question as page 05 shows it: heading, who answered, chart, answers table.
+
+    A row of a grid gets a level-3 heading (its grid's chart is above it, from
+    :func:`grid_block`) and no chart of its own; a scale question gets a one-row
+    diverging (bipolar) or stacked (unipolar) bar; choice and numeric questions
+    horizontal bars per option (:func:`~cmmc_analysis.display.plots.option_bars`).
+
+    Parameters
+    ----------
+    item
+        The question's id.
+    counts
+        :func:`cmmc_analysis.describe.answer_counts` of it, labels in ``lang``
+        (:func:`cmmc_analysis.display.with_labels`), small cells blanked where the page
+        blanks them.
+    status
+        Its row of :func:`cmmc_analysis.describe.answer_status`.
+    codebook, lang
+        The codebook; ``"it"`` or ``"en"``.
+    when
+        The interim's date in words: the table shows the interim's share beside.
+    """
+    from IPython.display import Markdown
+
+    from . import plots
+
+    check_lang(lang)
+    spec = codebook.item(item)
+    title = codebook.text(item, lang)
+    blocks: list[Any] = [
+        Markdown(f"{'###' if spec.grid else '##'} {title}\n\n{status_text(status, lang=lang)}")
+    ]
+    if spec.type == "scale" and not spec.grid:
+        # the heading above names the question: a short title, the question in the alt text
+        label, polarity = {item: t("answers.all", lang)}, codebook.scale_of(item).polarity
+        chart = t("answers.chart", lang)
+        fig = plots.diverging_bars(
+            counts, lang=lang, title=chart, item_labels=label, polarity=polarity
+        )
+        blocks.append(plots.embed(fig, alt=f"{title} — {fig.axes[0].get_title(loc='left')}"))
+    elif spec.type != "scale":
+        blocks.append(
+            plots.embed(plots.option_bars([(title, numeric_labels(counts, lang=lang))], lang=lang))
+        )
+    blocks.append(answers_table(counts, lang=lang, earlier=when))
+    return blocks

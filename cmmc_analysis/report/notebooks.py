@@ -9,7 +9,7 @@ cell and the error.
 Examples
 --------
 >>> [p.stem for p in find_notebooks()]
-['01_data_and_cleaning', '02_exploration', '03_significance', '04_findings']
+['01_data_and_cleaning', '02_exploration', '03_significance', '04_findings', '05_questions']
 >>> nb = inject_parameters(read_notebook(find_notebooks()[0]), {"lang": "en"})
 >>> [c.metadata.get("tags") for c in nb.cells[1:3]]
 [['parameters'], ['injected-parameters']]
