@@ -38,7 +38,14 @@ from .choice import choice_summary
 from .counts import _finish_counts
 from .likert import distribution
 
-__all__ = ["ANSWERABLE", "question_items", "answer_counts", "answer_status", "responses_per_day"]
+__all__ = [
+    "ANSWERABLE",
+    "question_items",
+    "answer_counts",
+    "answer_status",
+    "responses_per_day",
+    "cut_summary",
+]
 
 #: Item types with answer options to count (free text and date-times are not).
 ANSWERABLE = ("scale", "single", "multi", "numeric")
@@ -56,6 +63,8 @@ EXTRA_COLUMNS: dict[str, str] = {
     "n_invalid": "answer_status: respondents whose answer was rejected by cleaning",
     "n_respondents": "answer_status / responses_per_day: analysed respondents",
     "date": "responses_per_day: the calendar day",
+    "type": "answer_status: the item's type",
+    "estimate_earlier": "cut_summary: the estimate in the earlier cut",
     "cumulative": "responses_per_day: responses up to and including the day",
 }
 
@@ -363,3 +372,72 @@ def responses_per_day(survey: Survey) -> pd.DataFrame:
     return pd.DataFrame(
         {"date": full, "count": counts.to_numpy(), "cumulative": counts.cumsum().to_numpy()}
     )
+
+
+def cut_summary(
+    survey: Survey, earlier: Survey, items: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One number per question at an earlier cut and at the close, to see what changed.
+
+    A scale question: its top-2 share (:func:`~cmmc_analysis.describe.likert.likert_summary`);
+    a single- or multiple-choice question: the share of its most chosen option at the
+    close (:func:`answer_counts`); a numeric question: its median
+    (:func:`~cmmc_analysis.describe.numeric.numeric_summary`). Each with its base.
+
+    Parameters
+    ----------
+    survey, earlier
+        The survey and an earlier cut of it (``survey.cut("interim")``).
+    items
+        Question ids (default: :func:`question_items` but the segments, whose small
+        cells a second cut could single out).
+
+    Returns
+    -------
+    DataFrame
+        ``item``, ``statistic`` (``"top2"``, ``"share"``, ``"median"``), ``option``
+        (the option counted, for ``"share"``), ``estimate``, ``n``,
+        ``estimate_earlier``, ``n_earlier``.
+
+    Examples
+    --------
+    >>> from cmmc_analysis.examples import toy_survey
+    >>> s = toy_survey()
+    >>> t = cut_summary(s, s, ["tech_cloud", "remote_adopted", "remote_share"])  # twice the same
+    >>> t[["item", "statistic", "option", "n", "n_earlier"]]
+                 item statistic option  n  n_earlier
+    0      tech_cloud      top2    NaN  7          7
+    1  remote_adopted     share     Sì  7          7
+    2    remote_share    median    NaN  5          5
+    >>> t["estimate"].round(3).tolist()
+    [0.714, 0.571, 70.0]
+    """
+    from .likert import likert_summary
+    from .numeric import numeric_summary
+
+    cb = survey.codebook
+    if items is None:
+        items = [i for i in question_items(cb) if not cb.items[i].segment]
+    rows = []
+    for item in items:
+        kind = cb.item(item).type
+        row: dict = {"item": item, "option": None}
+        if kind == "scale":
+            now, then = (likert_summary(s, [item]).iloc[0] for s in (survey, earlier))
+            row.update(statistic="top2", estimate=now["top2"], n=now["n"])
+            row.update(estimate_earlier=then["top2"], n_earlier=then["n"])
+        elif kind in ("single", "multi"):
+            table = answer_counts(survey, item, earlier=earlier)
+            valid = table.loc[~table["is_not_an_answer"]]
+            if not len(valid) or not valid["share"].notna().any():
+                continue
+            top = valid.loc[valid["share"].idxmax()]
+            row.update(statistic="share", option=top["option"], estimate=top["share"], n=top["n"])
+            row.update(estimate_earlier=top["share_earlier"], n_earlier=top["n_earlier"])
+        else:
+            now, then = (numeric_summary(s, item).iloc[0] for s in (survey, earlier))
+            row.update(statistic="median", estimate=now["median"], n=now["n"])
+            row.update(estimate_earlier=then["median"], n_earlier=then["n"])
+        rows.append(row)
+    columns = ["item", "statistic", "option", "estimate", "n", "estimate_earlier", "n_earlier"]
+    return pd.DataFrame(rows, columns=columns)

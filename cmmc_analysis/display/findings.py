@@ -10,7 +10,7 @@ sentences opening the page). Wording comes from ``strings.yaml``; a claims file'
 ``texts:`` replace any of it with the publication's own voice.
 
 Over 500 lines because it holds the whole members' page (summary, rows, reading box,
-interim-versus-final table, "how we worked"), each function short; split it by section
+"how we worked"), each function short; split it by section
 of the page if it grows.
 
 Examples
@@ -46,7 +46,6 @@ __all__ = [
     "members_table",
     "findings_summary",
     "reading_box",
-    "interim_final",
     "how_we_worked",
 ]
 
@@ -527,56 +526,6 @@ def how_we_worked(codebook: Any, *, lang: str, n: int) -> str:
     if codebook.scale_items:
         parts.append(t("how.scale", lang))
     return f"**{t('how.title', lang)}** " + " ".join(parts)
-
-
-def interim_final(
-    interim: pd.DataFrame, final: pd.DataFrame, codebook: Any, *, lang: str
-) -> pd.DataFrame:
-    """Every scale question's share agreeing (top-2) at the interim and at the close.
-
-    ``interim`` and ``final`` are :func:`cmmc_analysis.describe.likert_summary` tables
-    of the two cuts; the change is in percentage points.
-
-    >>> from cmmc_analysis.codebook import load_codebook
-    >>> a = pd.DataFrame({"item": ["org_models"], "n": [105], "top2": [0.6667]})
-    >>> b = pd.DataFrame({"item": ["org_models"], "n": [232], "top2": [0.6638]})
-    >>> interim_final(a, b, load_codebook(), lang="it").iloc[0].tolist()[1:]
-    ['67 % (105)', '66 % (232)', '−0,3 punti']
-    """
-    check_lang(lang)
-    both = final[["item", "n", "top2"]].merge(
-        interim[["item", "n", "top2"]], on="item", how="left", suffixes=("", "_interim")
-    )
-    rows = []
-    for r in both.to_dict("records"):
-        change = r["top2"] - r["top2_interim"] if not is_missing(r["top2_interim"]) else None
-        points = (
-            t("missing", lang)
-            if change is None or is_missing(change)
-            else t(
-                "interim_final.points",
-                lang,
-                value=fmt_number(100 * change, lang=lang, digits=1).replace("-", "−"),
-            )
-        )
-        if change is not None and not is_missing(change) and change > 0:
-            points = "+" + points
-
-        def share(x: Any, n: Any) -> str:
-            if is_missing(x):
-                return t("missing", lang)
-            return f"{_share(x, lang)} ({fmt_int(n, lang=lang)})"
-
-        rows.append(
-            {
-                "question": codebook.text(r["item"], lang),
-                "interim": share(r["top2_interim"], r.get("n_interim")),
-                "final": share(r["top2"], r["n"]),
-                "change": points,
-            }
-        )
-    table = pd.DataFrame(rows, columns=["question", "interim", "final", "change"])
-    return table.rename(columns=lambda c: t(f"interim_final.{c}", lang))
 
 
 def reading_box(lang: str, *, min_n: int = 30) -> str:

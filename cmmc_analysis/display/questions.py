@@ -25,7 +25,7 @@ import pandas as pd
 
 from .findings import plain_number
 from .i18n import check_lang, t
-from .numbers import MISSING, fmt_int, fmt_share, is_missing
+from .numbers import MISSING, fmt_int, fmt_number, fmt_share, is_missing
 from .tables import _styled
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "timeline_text",
     "grid_block",
     "question_block",
+    "interim_final_table",
 ]
 
 #: The groups of :func:`cmmc_analysis.privacy.suppress_small_cells` for an answers
@@ -219,3 +220,70 @@ def question_block(
         )
     blocks.append(answers_table(counts, lang=lang, earlier=when))
     return blocks
+
+
+def interim_final_table(table: pd.DataFrame, *, codebook: Any, lang: str) -> pd.DataFrame:
+    """Every question at the interim and at the close, one row each, with what is counted.
+
+    ``table``: :func:`cmmc_analysis.describe.cut_summary`. A scale question shows the
+    share choosing its top-2 points (named), a choice question the share of its most
+    chosen option (named), a numeric question its median; the difference is in
+    percentage points for shares (and medians of percentages), in the question's unit
+    for other medians.
+
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> tab = pd.DataFrame({"item": ["tech_cloud", "remote_share"], "statistic": ["top2", "median"],
+    ...     "option": [None, None], "estimate": [0.66, 85.0], "n": [232, 175],
+    ...     "estimate_earlier": [0.70, 80.0], "n_earlier": [105, 82]})
+    >>> rows = interim_final_table(tab, codebook=load_codebook(), lang="en").values.tolist()
+    >>> rows[0][1:], rows[1][1:]
+    (['Agree or Strongly agree', '70% (105)', '66% (232)', '−4.0 points'], ['median', '80% (82)', '85% (175)', '+5.0 points'])
+    """
+    from ..describe.counts import top2_codes
+    from .findings import plain_number
+
+    check_lang(lang)
+    rows = []
+    for r in table.to_dict("records"):
+        item, stat = r["item"], r["statistic"]
+        unit = "%" if stat != "median" else getattr(codebook.item(item), "unit", None)
+        if stat == "top2":
+            labels = codebook.scale_of(item).labels(lang)
+            counted = t("interim_final.or", lang).join(
+                labels[c - 1] for c in top2_codes(codebook.scale_of(item))
+            )
+        elif stat == "share":
+            counted = codebook.translate(item, r["option"], lang)
+        else:
+            counted = t("interim_final.median", lang)
+
+        change = r["estimate"] - r["estimate_earlier"]
+        if is_missing(change):
+            diff = MISSING
+        elif stat == "median" and unit != "%":  # a median of percentages moves in points
+            diff = ("+" if change > 0 else "") + plain_number(change, lang=lang, unit=unit)
+        else:
+            points = fmt_number(change if stat == "median" else 100 * change, lang=lang, digits=1)
+            diff = ("+" if change > 0 else "") + t("interim_final.points", lang, value=points)
+        rows.append(
+            {
+                "question": codebook.text(item, lang),
+                "counted": counted,
+                "interim": _cut_value(r["estimate_earlier"], r["n_earlier"], stat, unit, lang),
+                "final": _cut_value(r["estimate"], r["n"], stat, unit, lang),
+                "change": diff.replace("-", "−"),
+            }
+        )
+    out = pd.DataFrame(rows, columns=["question", "counted", "interim", "final", "change"])
+    return out.rename(columns=lambda c: t(f"interim_final.{c}_all", lang))
+
+
+def _cut_value(x: Any, n: Any, stat: str, unit: str | None, lang: str) -> str:
+    """A share ("66 %") or a median in its unit, with its base: "66 % (232)"."""
+    from .findings import plain_number
+
+    if is_missing(x):
+        return MISSING
+    if stat == "median":
+        return f"{plain_number(x, lang=lang, unit=unit)} ({fmt_int(n, lang=lang)})"
+    return f"{fmt_share(x, lang=lang, digits=0)} ({fmt_int(n, lang=lang)})"
