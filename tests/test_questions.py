@@ -291,6 +291,26 @@ def test_every_question_of_a_form_tool_survey_adds_up(tool: str) -> None:
             ], item
 
 
+def test_every_question_at_the_interim_and_the_close(team_survey) -> None:
+    survey, raw = team_survey
+    table = describe.cut_summary(survey, survey.cut("interim")).set_index("item")
+    assert list(table.index) == ["meet", "hybrid", "tools", "remote"]  # not the profile one
+    early = raw.loc[pd.to_datetime(raw["Inviato"]) < pd.Timestamp("2023-05-08 12:00")]
+    for frame, suffix in ((raw, ""), (early, "_earlier")):
+        meet = frame["Vi riunite di persona?"]
+        valid = meet.isin(["Mai", "Raramente", "A volte", "Spesso", "Sempre"])
+        top2 = meet.isin(["Spesso", "Sempre"]).sum() / valid.sum()
+        assert table.loc["meet", f"estimate{suffix}"] == pytest.approx(top2)
+        assert table.loc["meet", f"n{suffix}"] == valid.sum()
+        remote = pd.to_numeric(frame["Quota di lavoro da remoto (%)"].replace("", np.nan))
+        assert table.loc["remote", f"estimate{suffix}"] == remote.median()
+    hybrid = raw["Lavorate in modo ibrido?"].replace("", np.nan).dropna()
+    assert table.loc["hybrid", "option"] == hybrid.value_counts().idxmax() == "Sì"
+    assert table.loc["hybrid", "estimate"] == pytest.approx((hybrid == "Sì").mean())
+    shown = questions.interim_final_table(table.reset_index(), codebook=survey.codebook, lang="en")
+    assert shown.iloc[0, 1] == "Often or Always" and shown.iloc[3, 1] == "median"
+
+
 # --- the pages, built on the survey of this module -------------------------------------
 
 

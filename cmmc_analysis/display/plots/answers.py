@@ -47,7 +47,7 @@ def option_bars(
     lang
         ``"it"`` or ``"en"``.
     title
-        The figure's title (default: the first panel's title, for one panel).
+        The figure's title, " (n = ...)" appended (default: none; each panel is titled).
     width
         Figure width in inches.
 
@@ -66,6 +66,8 @@ def option_bars(
     (1, ['60% (12)', '–'])
     >>> ax.get_title(loc="left")
     'Size (n = 20)'
+    >>> option_bars([("Size", tab)], lang="en", title="Who answered")._suptitle.get_text()
+    'Who answered (n = 20)'
     """
     check_lang(lang)
     if not panels:
@@ -122,8 +124,14 @@ def option_bars(
                 fontsize=10,
             )
         axes[-1].set_xlabel(t("fig.share_axis", lang))
-        if title:
-            fig.suptitle(title, fontweight="bold", x=0.01, ha="left")
+        if title:  # with the n of every panel, as each panel's title has its own
+            every = [v for _, tab in panels for v in pd.to_numeric(tab["n"], errors="coerce")]
+            fig.suptitle(
+                t("fig.diverging", lang, title=title, n=_n_text(every, lang)),
+                fontweight="bold",
+                x=0.01,
+                ha="left",
+            )
     return fig
 
 
