@@ -149,6 +149,8 @@ def record(name: str, n: int | None, ours: float | None, peer: str, peer_s: floa
         "target": target[2] if target else None,
         "met": met,
         **extra,
+        "load_average": load(),  # when the figure was taken (the machine may be shared)
+        "measured": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     ENTRIES.append(entry)
     if extra.get("unit") == "MB":
@@ -241,6 +243,11 @@ def machine() -> dict[str, Any]:
         "blas_threads": BLAS_THREADS,
         "versions": versions,
     }
+
+
+def _entry_key(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """What identifies a figure across runs (a rerun replaces it)."""
+    return entry["name"], entry.get("n"), entry.get("layout")
 
 
 def load() -> list[float] | None:
@@ -582,8 +589,9 @@ def bench_layouts(n: int, repeats: int, *, memory: bool) -> None:
             lambda p=csv_path, sep=sep: pd.read_csv(p, sep=sep),
             lambda p=csv_path, d=cb_doc, sep=sep: naive(p, d, sep),
         ]
+        # one warm-up round at small sizes (imports, first calls); none at 1e6 (minutes)
         (ours_s, runs, _), (read_s, _, _), (naive_s, _, _) = measure_together(
-            fns, repeats=repeats, warmup=0
+            fns, repeats=repeats, warmup=1 if n <= 100_000 else 0
         )
         steps = ("load_survey + likert_summary + reliability_table(pairwise) + "
                  "vs_neutral(survey)")  # fmt: skip
@@ -901,6 +909,15 @@ def main(argv: list[str] | None = None) -> int:
     if "import" in groups:
         print("import")
         bench_import(7 if not args.quick else 3)
+    entries = ENTRIES
+    if args.only and args.out.exists():  # keep the figures of the groups not rerun
+        rerun = {_entry_key(e) for e in ENTRIES}
+        with contextlib.suppress(ValueError, KeyError, TypeError):
+            kept = [
+                e for e in json.loads(args.out.read_text(encoding="utf-8"))["entries"]
+                if _entry_key(e) not in rerun
+            ]  # fmt: skip
+            entries = [*kept, *ENTRIES]
     results = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "mode": "quick" if args.quick else "full",
@@ -908,7 +925,8 @@ def main(argv: list[str] | None = None) -> int:
         "load_average": {"before": load_before, "after": load()},
         "duration_s": round(time.perf_counter() - started, 1),
         "notes": list(dict.fromkeys([*args.note, *NOTES])),
-        "entries": ENTRIES,
+        "groups_run": sorted(groups),
+        "entries": entries,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, default=float) + "\n", encoding="utf-8")
