@@ -12,6 +12,14 @@ Anything else fails the test: a traceback (another exception), a message on seve
 lines or without the file or the expectation, a run longer than :data:`BOUND`
 seconds. The input file is hashed before and after: it never changes. Each test
 runs a bounded number of examples (:data:`EXAMPLES`; CI time: seconds).
+
+Every CSV example is also read in partitions (:data:`PARTITION_ROWS` records each,
+the streaming scan reading blocks of :data:`BLOCK` bytes, so that blocks and
+partitions end inside quoted fields and multi-byte characters): the survey must be
+the in-memory one (the same rows analysed and excluded, the same log and warnings),
+or the file refused by both paths, or refused in partitions only with
+:class:`~cmmc_analysis.io.partitions.NotPartitionable` (a file the partitions cannot
+cut safely, which ``load_survey`` then reads whole).
 """
 
 from __future__ import annotations
@@ -29,12 +37,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import cmmc_analysis.io.scan as scan
 from cmmc_analysis import load_survey
 from cmmc_analysis.errors import SurveyDataError
+from cmmc_analysis.io.partitions import NotPartitionable
 from cmmc_analysis.paths import DEFAULT_EXPORT
+from tests.test_partitions import assert_same_survey
 
 #: Seconds one example may take (reading and cleaning 15 records takes well under one).
 BOUND = 20.0
+
+#: Records per partition and bytes per block of the streaming scan, in the partitioned read.
+PARTITION_ROWS, BLOCK = 6, 97
 
 #: Examples per test (CMMC_FUZZ_EXAMPLES=500 for a long local run).
 EXAMPLES = int(os.environ.get("CMMC_FUZZ_EXAMPLES", "15"))
@@ -65,10 +79,12 @@ def assert_good_error(err: BaseException, path: Path) -> None:
     assert "expected" in message, message
 
 
-def outcome(path: Path) -> None:
-    """Load ``path``; check the invariants or the error, the time bound and the input's bytes."""
+def outcome(path: Path, partitions: bool = True) -> None:
+    """Load ``path``; check the invariants or the error, the time bound and the input's bytes;
+    with ``partitions``, compare the partitioned read with the in-memory one."""
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     started = time.monotonic()
+    survey = None
     try:
         survey = load_survey(path)
     except Exception as err:  # noqa: BLE001 - classified by assert_good_error
@@ -80,8 +96,26 @@ def outcome(path: Path) -> None:
         assert len(analysed) + len(excluded) == n_in  # rows in = analysed + excluded
         assert len(set(analysed) | set(excluded)) == n_in  # each exactly once
         assert all(r >= 2 for r in analysed + excluded)
-    assert time.monotonic() - started < BOUND
+    if partitions:
+        same_in_partitions(path, survey)
+    assert time.monotonic() - started < BOUND * (2 if partitions else 1)
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # input unchanged
+
+
+def same_in_partitions(path: Path, expected) -> None:
+    """The partitioned read gives ``expected`` (None: the in-memory read refused the file)."""
+    block = scan._BLOCK
+    scan._BLOCK = BLOCK
+    try:
+        got = load_survey(path, partition_rows=PARTITION_ROWS)
+    except Exception as err:  # noqa: BLE001 - classified below
+        assert_good_error(err, path)
+        assert expected is None or isinstance(err, NotPartitionable), str(err)
+    else:
+        assert expected is not None, "read in partitions, refused whole"
+        assert_same_survey(got, expected)
+    finally:
+        scan._BLOCK = block
 
 
 class _TwoLines(SurveyDataError):
@@ -230,4 +264,4 @@ def test_workbook_parts_dropped_cut_and_garbled(tmp_path, changes, truncate):
                 zout.writestr(name, data)
     path = tmp_path / "book.xlsx"
     path.write_bytes(out.getvalue()[:truncate])
-    outcome(path)
+    outcome(path, partitions=False)  # a workbook is read whole either way

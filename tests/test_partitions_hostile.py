@@ -197,3 +197,66 @@ def test_an_undecodable_byte_is_refused_with_its_row(records, tmp_path):
         load_survey(path, partition_rows=50)
     with pytest.raises(ExportError, match=r"bad\.csv, row 21.*byte 0x81 cannot be decoded"):
         load_survey(path)
+
+
+# --- the default path streams a large file ----------------------------------------------------
+
+
+def test_a_large_file_is_streamed_by_default_with_the_same_result(records, tmp_path, monkeypatch):
+    """Above CMMC_STREAM_BYTES, load_survey reads in partitions; nothing changes but memory.
+
+    The contacts of one partition must still redact a value typed in another (the name
+    in lower case, which no shape rule catches), and still hide a file named after a
+    company of the export: the partitions' contact names are pooled.
+    """
+    import cmmc_analysis.clean.pipeline as pipeline
+    import cmmc_analysis.io.partitions as partitions
+
+    r = list(records)
+    header = r[0].decode().split(",")
+    company = next(
+        f for x in r[150:] for f in [x.decode().rsplit(",", 1)[-1]] if f.endswith(" S.p.A.")
+    )
+    person = next(
+        f for x in r[150:] for f in [x.decode().split(",")[header.index("Nome e cognome")]] if f
+    )
+    r[3] = _field(r[3], 2, lambda f: person.lower().encode())  # row 4: a name in a label field
+    path = tmp_path / f"{company.removesuffix(' S.p.A.').lower().replace(' ', '_')}.csv"
+    path.write_bytes(b"\n".join(r) + b"\n")
+    monkeypatch.delenv("CMMC_STREAM_BYTES", raising=False)
+    expected = load_survey(path)  # a small file: read whole
+    assert expected.source["file"].startswith("export-")  # the company's name: hidden
+    details = expected.log.details.set_index(["source_row", "column"])
+    assert details.loc[(4, "role"), "raw_value"] == "<redacted>"
+
+    plans = []
+    monkeypatch.setattr(partitions, "plan_export", lambda *a, **k: plans.append(k) or plan(*a, **k))
+    plan = plan_export
+    monkeypatch.setattr(pipeline, "STREAM_PARTITION", 20_000)  # about 30 records each
+    monkeypatch.setenv("CMMC_STREAM_BYTES", str(path.stat().st_size - 1))
+    got = load_survey(path)
+    assert plans and plans[0]["partition_bytes"] == 20_000  # streamed
+    assert_same_survey(got, expected)
+
+    monkeypatch.setenv("CMMC_STREAM_BYTES", str(path.stat().st_size))  # not above: read whole
+    plans.clear()
+    assert_same_survey(load_survey(path), expected)
+    assert plans == []
+
+
+def test_a_large_file_that_cannot_be_cut_is_read_whole(records, tmp_path, monkeypatch):
+    r = list(records)
+    r[8] = _field(r[8], 1, lambda f: f + b'"')  # a quote inside an unquoted field
+    path = tmp_path / "inch.csv"
+    path.write_bytes(b"\n".join(r) + b"\n")
+    expected = load_survey(path)
+    monkeypatch.setenv("CMMC_STREAM_BYTES", "1")
+    assert_same_survey(load_survey(path), expected)
+
+
+def test_a_bad_stream_threshold_is_one_line(monkeypatch):
+    from cmmc_analysis.errors import SurveyDataError
+
+    monkeypatch.setenv("CMMC_STREAM_BYTES", "lots")
+    with pytest.raises(SurveyDataError, match="CMMC_STREAM_BYTES='lots'; expected a number"):
+        load_survey()

@@ -79,11 +79,14 @@ def _read(i: int, plan: Any) -> pd.DataFrame:
     return plan.read(i)
 
 
-def _first(df: pd.DataFrame, codebook: Codebook, config: dict) -> Any:
-    """The first pass of a partition, and what reading it found (for the warnings)."""
+def _first(df: pd.DataFrame, codebook: Codebook, config: dict, plan: Any) -> Any:
+    """The first pass of a partition, its contact names and file name check
+    (:func:`cmmc_analysis.clean.passes.contacts_of`) and what reading it found."""
+    from .passes import contacts_of
     from .rules import first_pass
 
-    return (*first_pass(df, codebook, config), df.attrs.get("findings"))
+    meta, evidence = first_pass(df, codebook, config)
+    return meta, evidence, contacts_of(df, codebook, plan), df.attrs.get("findings")
 
 
 def run_dask(
@@ -109,7 +112,7 @@ def run_dask(
     from dask import delayed
 
     from ..io.partitions import plan_export
-    from .passes import settle
+    from .passes import settle, with_contacts
 
     client = client_for(scheduler)
     plan = plan_export(
@@ -121,13 +124,14 @@ def run_dask(
     )
     with dask.config.set({"dataframe.convert-string": False}):
         parts = _frame(plan).to_delayed()
-        firsts = client.compute([delayed(_first)(p, codebook, config) for p in parts])
-        metas, evidences, findings = zip(*client.gather(firsts), strict=True)
+        firsts = client.compute([delayed(_first)(p, codebook, config, plan) for p in parts])
+        metas, evidences, contacts, findings = zip(*client.gather(firsts), strict=True)
         plan.found.update({i: f for i, f in enumerate(findings) if f is not None})
         evidence = evidences[0]
         for ev in evidences[1:]:
             evidence = evidence + ev
         job, decision, salt_note = settle(metas, evidence, plan, codebook, config, decimal)
+        job = with_contacts(job, plan, contacts)
         offsets = np.r_[0, np.cumsum([len(m) for m in metas])]
         job_future = client.scatter(job, broadcast=True)
         tasks = [

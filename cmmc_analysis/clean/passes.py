@@ -11,8 +11,9 @@ rows), :func:`assemble` the concatenation of the partitions' results into a
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ import pandas as pd
 
 from ..codebook import Codebook
 from ..privacy.pseudonym import respondent_id_array, unique_ids
-from ..privacy.scrub import personal_test, shown_file_name
+from ..privacy.scrub import contact_names, personal_test, shown_file_name
 from ..survey import Survey
 from . import log as _log
 from .codes import EXCLUSION_RULES, MISSING_REASONS
@@ -48,6 +49,9 @@ class Job:
     config: dict[str, dict[str, Any]]
     salt: bytes = b""
     settings: Settings = Settings()
+    #: the contact names of the whole export (read in partitions: every partition's),
+    #: so that the log redacts what the whole-file cleaning redacts
+    names: tuple[str, ...] | None = None
 
     @staticmethod
     def salt_of(config: Mapping[str, Any], default: bytes) -> tuple[bytes, str]:
@@ -123,13 +127,36 @@ def clean_partition(
     return PartitionResult(
         rule=rule,
         details=_log.details(
-            parsed, flagged, source_row, ids, codebook, personal=personal_test(df, codebook, names)
+            parsed,
+            flagged,
+            source_row,
+            ids,
+            codebook,
+            personal=personal_test(df, codebook, names)
+            if names is not None or job.names is None
+            else _shared_test(job),
         ),
         excluded=_log.excluded(rule, reason, source_row, ids),
         data=data,
         missing=missing,
         id_bits=bits[keep],
     )
+
+
+_SHARED_LOCK = threading.Lock()
+_SHARED: list[tuple[Any, Any]] = []  # (names, test): the job's test, for all its partitions
+
+
+def _shared_test(job: Job) -> Any:
+    """:func:`personal_test` of the whole export's names, made (its pattern compiled) once
+    per job rather than once per partition."""
+    with _SHARED_LOCK:  # Dask runs partitions in threads
+        if _SHARED and _SHARED[0][0] is job.names:
+            return _SHARED[0][1]
+        test = personal_test(None, job.codebook, list(job.names or ()))
+        test(np.array([""], dtype=object))  # its pattern compiled now, before threads share it
+        _SHARED[:] = [(job.names, test)]
+        return test
 
 
 def _table(parsed, codebook: Codebook, keep, source_row, ids, flags):
@@ -224,12 +251,14 @@ def run_passes(
     (:func:`clean_partition`, or a reduction to sums); returns the job, the decision,
     the results of ``finish`` in file order and how the salt was chosen.
     """
-    metas, evidence = [], None
+    metas, evidence, privacy = [], None, []
     for df in plan.partitions():
         meta, ev = first_pass(df, codebook, config)
         metas.append(meta)
         evidence = ev if evidence is None else evidence + ev
+        privacy.append(contacts_of(df, codebook, plan))
     job, decision, salt_note = settle(metas, evidence, plan, codebook, config, decimal)
+    job = with_contacts(job, plan, privacy)
     results, start = [], 0
     for df, meta in zip(plan.partitions(), metas, strict=True):
         results.append(finish(df, job, decision.rows(start, start + len(meta))))
@@ -237,9 +266,32 @@ def run_passes(
     return job, decision, results, salt_note
 
 
+def contacts_of(df: pd.DataFrame, codebook: Codebook, plan: Any) -> tuple[list[str], str]:
+    """A partition's contact names and how the export's file name is shown given them."""
+    names = contact_names(df, codebook)
+    return names, shown_file_name(plan.path.name, df, codebook, plan.sha256, names)
+
+
+def with_contacts(job: Job, plan: Any, found: Iterable[tuple[list[str], str]]) -> Job:
+    """``job`` with every partition's contact names; ``plan.shown_name`` set: the neutral
+    file name if any partition's contacts make the file name personal."""
+    names: dict[str, None] = {}
+    shown = plan.path.name
+    for part_names, part_shown in found:
+        names.update(dict.fromkeys(part_names))
+        if part_shown != plan.path.name:
+            shown = part_shown
+    plan.shown_name = shown
+    return replace(job, names=tuple(names))
+
+
 def source_of(plan: Any, job: Job, salt_note: str, n: int) -> dict[str, Any]:
     """The provenance of an export read in partitions."""
-    return _source(plan, job.settings, salt_note, n, job.codebook)
+    source = _source(plan, job.settings, salt_note, n, job.codebook, list(job.names or ()))
+    shown = getattr(plan, "shown_name", None)
+    if shown is not None and shown != plan.path.name:  # a partition's contacts name the file
+        source["file"] = shown
+    return source
 
 
 def settle(

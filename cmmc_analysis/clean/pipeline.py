@@ -46,6 +46,7 @@ Examples
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -180,6 +181,38 @@ def clean_partitions(
     return assemble(parts, decision, job, source_of(plan, job, note, len(decision)))
 
 
+#: Exports larger than this (bytes) are read in partitions by :func:`load_survey` (bounded
+#: memory, identical result); the environment variable ``CMMC_STREAM_BYTES`` overrides it.
+STREAM_BYTES = 256 << 20
+
+#: Bytes of text per partition when a large export is streamed.
+STREAM_PARTITION = 32 << 20
+
+
+def stream_bytes() -> int:
+    """The size above which :func:`load_survey` streams an export (see :data:`STREAM_BYTES`).
+
+    >>> stream_bytes() == int(os.environ.get("CMMC_STREAM_BYTES", STREAM_BYTES))
+    True
+    """
+    value = os.environ.get("CMMC_STREAM_BYTES", "")
+    try:
+        return int(value) if value.strip() else STREAM_BYTES
+    except ValueError as err:
+        raise SurveyDataError(
+            f"environment variable CMMC_STREAM_BYTES={value!r}; expected a number of bytes"
+        ) from err
+
+
+def _file_size(path: str | Path) -> int:
+    """The size of a regular file, else 0 (the reader refuses what is not one)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return 0
+    return info.st_size if stat.S_ISREG(info.st_mode) else 0
+
+
 def load_survey(
     path: str | Path | None = None,
     *,
@@ -212,7 +245,12 @@ def load_survey(
         client, else a local cluster.
     partition_rows
         Records per partition (default: the whole file with pandas, about 64 MB of
-        text per partition with Dask).
+        text per partition with Dask). With pandas, a file larger than
+        :func:`stream_bytes` (256 MiB; ``CMMC_STREAM_BYTES``) is streamed in partitions
+        of about 32 MB of text anyway: the same result, memory bounded by the analysed
+        table and one partition rather than by several copies of the file (see
+        ``docs/performance.md``). A file that cannot be cut safely (a quote inside an
+        unquoted field) is then read whole.
     **read_options
         ``encoding``, ``delimiter``, ``decimal``: passed to
         :func:`cmmc_analysis.io.reader.read_export`.
@@ -254,5 +292,15 @@ def load_survey(
 
         plan = plan_export(path, codebook, partition_rows=partition_rows, **read_options)
         return clean_partitions(plan, codebook, rules=rules, decimal=read_options.get("decimal"))
+    if _file_size(path) > stream_bytes():  # a large file: streamed, the same result
+        from ..io.partitions import NotPartitionable, plan_export
+
+        try:
+            plan = plan_export(path, codebook, partition_bytes=STREAM_PARTITION, **read_options)
+        except NotPartitionable:
+            pass  # read whole below, as any file (e.g. a quote inside an unquoted field)
+        else:
+            decimal = read_options.get("decimal")
+            return clean_partitions(plan, codebook, rules=rules, decimal=decimal)
     raw = read_export(path, codebook=codebook, **read_options)
     return clean(raw, codebook, rules=rules)

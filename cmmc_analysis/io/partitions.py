@@ -112,6 +112,8 @@ class ExportPlan:
     mixed: bool = False
     not_asked: tuple[str, ...] = ()
     found: dict[int, Findings] = field(default_factory=dict, repr=False)
+    #: the file name as reports show it, once the partitions' contacts were read
+    shown_name: str | None = None
 
     @property
     def n_records(self) -> int:
