@@ -115,11 +115,21 @@ def _survey_text(cb: Any, key: str, lang: str) -> str:
     return cb.survey_texts().get(key, {}).get(lang) or t(key, lang)
 
 
-def _cutoff_text(cb: Any, cutoff: str | None) -> str:
+def _cutoff_text(cb: Any, cutoff: str | None, lang: str) -> str:
+    """The interim cut-off as a reader writes it ("18 marzo 2020, 09:00"), not its name."""
+    import pandas as pd
+    from babel.dates import format_date, format_time
+
     name = cutoff if cutoff is not None else cb.default_cutoff
-    if name in cb.cutoffs:
-        return f"{name} ({cb.cutoffs[name].isoformat(sep=' ')})"
-    return str(name)
+    try:
+        stamp = cb.cutoffs[name] if name in cb.cutoffs else pd.Timestamp(name)
+    except (TypeError, ValueError):
+        return str(name)
+    if pd.isna(stamp):
+        return str(name)
+    locale = {"en": "en_GB"}.get(lang, lang)
+    day = format_date(stamp.date(), format="long", locale=locale)
+    return f"{day}, {format_time(stamp.time(), format='HH:mm', locale=locale)}"
 
 
 def _shown_data_file(inputs: Any, cb: Any) -> str:
@@ -172,7 +182,7 @@ def _index_context(
         "data_sha256": inputs.data_sha256,
         "codebook_sha256": inputs.codebook_sha256,
         "version": __version__,
-        "cutoff": _cutoff_text(cb, cutoff),
+        "cutoff": _cutoff_text(cb, cutoff, lang),
         "simulated": simulated,
         "simulated_text": _survey_text(cb, "report.simulated", lang),
         "versions": versions,
