@@ -714,3 +714,43 @@ def test_page_layout_checks_fail_on_their_planted_fault(
     page = _page(tmp_path, change(READABLE), "it")
     report = read_page(page, lang="it", browser=browser, words=["org_models"], findings=True)
     assert any(problem in line for line in report.problems()), report.problems()
+
+
+@pytest.mark.parametrize("lang", ["it", "en"])
+def test_pages_show_the_prose_cells_of_their_language_only(
+    browser: OfflineBrowser, request: pytest.FixtureRequest, lang: str
+) -> None:
+    """Each page shows its notebook's prose cells (lang-it / lang-en) of the report's
+    language, and none of the other language; the index describes each page with the
+    first paragraph of that prose."""
+    from cmmc_analysis.report.notebooks import find_notebooks
+    from cmmc_analysis.report.reading import prose_phrases
+
+    folder = Path(request.getfixturevalue(f"report_{lang}"))
+    other = "en" if lang == "it" else "it"
+
+    def text(file: Path) -> str:
+        with browser.page(width=1366) as page:
+            page.goto(file.as_uri(), wait_until="load")
+            return " ".join(page.inner_text("body").split())
+
+    checked = 0
+    for notebook in find_notebooks():
+        own, foreign = prose_phrases(lang, [notebook]), prose_phrases(other, [notebook])
+        assert own and foreign, notebook.name
+        for page in sorted(folder.glob(f"{notebook.stem}*.html")):  # both flavours
+            shown = browser.call(text, page)
+            assert [p for p in own if p not in shown] == [], page.name
+            assert [p for p in foreign if p in shown] == [], page.name
+            checked += 1
+    assert checked >= len(find_notebooks())
+    index = browser.call(text, folder / "index.html")
+    described = 0
+    for notebook in find_notebooks():
+        title, *paragraphs = prose_phrases(lang, [notebook])
+        assert title in index
+        if paragraphs:  # the first paragraph after the title describes the page
+            assert paragraphs[0] in index, notebook.name
+            described += 1
+        assert [p for p in prose_phrases(other, [notebook]) if len(p) > 12 and p in index] == []
+    assert described >= 3

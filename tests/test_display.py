@@ -82,9 +82,9 @@ def test_t_errors_name_the_key_and_language() -> None:
     )
     with pytest.raises(
         ReportError,
-        match=r"unknown text key 'nb01.flowz' for language 'it'; closest: \['nb01.flow'",
+        match=r"unknown text key 'nb01.flow_textz' for language 'it'; closest: \['nb01.flow_text'",
     ):
-        t("nb01.flowz", "it")
+        t("nb01.flow_textz", "it")
     with pytest.raises(
         ReportError, match=r"parameter lang: unknown language 'de'; expected one of \['it', 'en'\]"
     ):

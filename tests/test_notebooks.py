@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from cmmc_analysis.report.build import find_notebooks
+from cmmc_analysis.report.notebooks import cell_language
 
 NOTEBOOKS = find_notebooks()
 
@@ -72,13 +73,48 @@ def test_thin_no_long_functions_and_texts_from_the_language(nb: nbformat.Noteboo
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 assert node.end_lineno - node.lineno <= 4, node.name
         assert len(cell.source.splitlines()) <= 12
-    # every markdown cell shown in the report is produced from display.t in the report's language:
+    # every markdown cell shown in the report is prose in one language (lang-it / lang-en)
     shown_markdown = [
         c
         for c in nb.cells
         if c.cell_type == "markdown" and "report-hide" not in c.metadata.get("tags", [])
     ]
-    assert shown_markdown == []
+    assert all(cell_language(c) in ("it", "en") for c in shown_markdown)
+
+
+def prose_groups(nb: nbformat.NotebookNode) -> list[list[nbformat.NotebookNode]]:
+    """Runs of adjacent prose cells (tagged lang-it / lang-en)."""
+    groups: list[list[nbformat.NotebookNode]] = []
+    previous = None
+    for index, cell in enumerate(nb.cells):
+        if cell_language(cell) is None:
+            continue
+        if previous == index - 1:
+            groups[-1].append(cell)
+        else:
+            groups.append([cell])
+        previous = index
+    return groups
+
+
+def test_prose_in_both_languages_side_by_side(nb: nbformat.NotebookNode) -> None:
+    """The story is in markdown cells, Italian and English side by side, alike in shape,
+    generic (no wording of the bundled survey: that lives in its codebook and claims)."""
+    groups = prose_groups(nb)
+    assert groups, "no prose cells"
+    assert "lang-it" in nb.cells[3].metadata.get("tags", [])  # the title, first after imports
+    for group in groups:
+        langs = [cell_language(c) for c in group]
+        assert langs == ["it", "en"], [c.source[:40] for c in group]
+        it, en = (c.source for c in group)
+        # same headings (level and count) and the same number of paragraphs
+        shape = [re.findall(r"^#+ ", text, re.M) for text in (it, en)]
+        assert shape[0] == shape[1], (it[:40], en[:40])
+        assert len(re.split(r"\n\s*\n", it.strip())) == len(re.split(r"\n\s*\n", en.strip()))
+        assert it != en
+    prose = " ".join(c.source for group in groups for c in group)
+    for word in ("CMMC", "Club", "newsletter", "contact center", "lavoro da remoto", "18 marzo"):
+        assert word.lower() not in prose.lower(), word
 
 
 def test_notebooks_run_on_a_small_messy_export(

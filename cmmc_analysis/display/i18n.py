@@ -60,7 +60,7 @@ def t(key: str, lang: str, /, **values: Any) -> str:
     Parameters
     ----------
     key
-        A key of :data:`STRINGS` (``"nb01.flow"``, ``"col.p_value"``, ...).
+        A key of :data:`STRINGS` (``"nb01.flow_text"``, ``"col.p_value"``, ...).
     lang
         ``"it"`` or ``"en"``.
     **values

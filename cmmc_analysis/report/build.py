@@ -42,6 +42,7 @@ from .notebooks import (  # noqa: F401 - names the notebooks and tests reach thr
     inject_parameters,
     notebook_title,
     read_notebook,
+    select_language,
 )
 from .pages import TEMPLATES_DIR, _index_context, _render_index, _write_pages, export_html  # noqa: F401
 
@@ -294,6 +295,7 @@ def build_report(
             progress=progress,
         )
     )
+    executed = {name: _in_language(name, nb, lang, progress) for name, nb in executed.items()}
     context = _index_context(
         inputs, lang=lang, cutoff=cutoff, executed=executed, code=code, no_code=no_code
     )
@@ -329,6 +331,15 @@ def build_report(
             f"[{time.monotonic() - started:6.1f} s] wrote {out.name}/index.html and {len(files) - 1} pages"
         )
     return out
+
+
+def _in_language(name: str, nb: Any, lang: str, progress: Progress | None) -> Any:
+    """The executed notebook with the prose cells of the report's language only."""
+    shown, fallbacks = select_language(nb, lang)
+    if progress:
+        for line in fallbacks:
+            progress(f"{name}: {line}")
+    return shown
 
 
 def _survey_options(

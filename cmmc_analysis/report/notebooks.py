@@ -42,6 +42,9 @@ __all__ = [
     "SUMMARY_TAG",
     "index_summary",
     "has_summary",
+    "LANG_TAG",
+    "cell_language",
+    "select_language",
 ]
 
 #: Cells with this tag (e.g. the notebook's purpose, written for researchers in
@@ -193,6 +196,70 @@ def index_summary(nb: Any) -> str | None:
 def has_summary(nb: Any) -> bool:
     """Whether the notebook has a cell tagged ``index-summary`` (its page leads the index)."""
     return any(SUMMARY_TAG in cell.metadata.get("tags", []) for cell in nb.cells)
+
+
+#: Markdown cells tagged ``lang-it`` / ``lang-en`` hold a notebook's prose, one cell per
+#: language side by side; the export keeps the report's language (:func:`select_language`).
+LANG_TAG = "lang-"
+
+
+def cell_language(cell: Any) -> str | None:
+    """The language of a prose cell (its ``lang-xx`` tag), or None for any other cell.
+
+    >>> import nbformat
+    >>> cell_language(nbformat.v4.new_markdown_cell("# Risultati", metadata={"tags": ["lang-it"]}))
+    'it'
+    """
+    if cell.cell_type != "markdown":
+        return None
+    found = [
+        tag[len(LANG_TAG) :] for tag in cell.metadata.get("tags", []) if tag.startswith(LANG_TAG)
+    ]
+    return found[0] if found else None
+
+
+def select_language(nb: Any, lang: str) -> tuple[Any, list[str]]:
+    """A copy of ``nb`` with only the prose cells of ``lang``, and the languages used instead.
+
+    Prose cells come in groups: adjacent markdown cells tagged ``lang-xx`` (for example
+    the Italian and the English version of a title and its paragraph). From each group
+    the cells of ``lang`` are kept; a group with no cell in ``lang`` keeps the cells of
+    its first language instead (a story in another language is better than a gap), and
+    that fallback is returned, one line per group, for the build to report. Cells
+    without a ``lang-`` tag are kept as they are.
+
+    >>> import nbformat
+    >>> def md(text, lang):
+    ...     return nbformat.v4.new_markdown_cell(text, metadata={"tags": [f"lang-{lang}"]})
+    >>> nb = nbformat.v4.new_notebook(cells=[md("# Risultati", "it"), md("# Findings", "en"),
+    ...     nbformat.v4.new_code_cell("x = 1"), md("Solo italiano.", "it")])
+    >>> shown, fallbacks = select_language(nb, "en")
+    >>> [c.source for c in shown.cells], fallbacks
+    (['# Findings', 'x = 1', 'Solo italiano.'], ['cell 4: no lang-en text, lang-it shown'])
+    """
+    import copy
+
+    nb = copy.deepcopy(nb)
+    groups: list[list[tuple[int, Any]]] = []
+    for index, cell in enumerate(nb.cells, start=1):
+        if cell_language(cell) is None:
+            continue
+        if groups and groups[-1][-1][0] == index - 1:
+            groups[-1].append((index, cell))
+        else:
+            groups.append([(index, cell)])
+    dropped: set[int] = set()
+    fallbacks = []
+    for group in groups:
+        languages = [cell_language(cell) for _, cell in group]
+        keep = lang if lang in languages else languages[0]
+        if keep != lang:
+            fallbacks.append(
+                f"cell {group[0][0]}: no {LANG_TAG}{lang} text, {LANG_TAG}{keep} shown"
+            )
+        dropped |= {index for index, cell in group if cell_language(cell) != keep}
+    nb.cells = [cell for index, cell in enumerate(nb.cells, start=1) if index not in dropped]
+    return nb, fallbacks
 
 
 def batteries(codebook: Any) -> dict[str, list[str]]:

@@ -7,7 +7,8 @@ the visible text; sentences of the other report language; tables wider than the
 printable width of A4 when printed, or wider than a 390 px phone; tables without
 their CSV and XLSX links; and, on the findings page, whether a summary and a figure
 come before the first table. :func:`code_words` and :func:`foreign_phrases` give the
-words to look for, from the codebook and the package's own strings;
+words to look for, from the codebook, the package's own strings and the notebooks'
+prose cells (:func:`prose_phrases`);
 :func:`foreign_words` finds the other language's function words ("the", "of";
 "della", "che"), which catch any sentence left untranslated.
 """
@@ -29,6 +30,7 @@ __all__ = [
     "code_words",
     "foreign_phrases",
     "foreign_words",
+    "prose_phrases",
     "read_page",
 ]
 
@@ -112,11 +114,45 @@ def foreign_words(text: str, lang: str) -> list[str]:
     )
 
 
-def foreign_phrases(lang: str, *, min_length: int = 14, codebook: Any = None) -> list[str]:
+def prose_phrases(lang: str, notebooks: Iterable[str | Path] | None = None) -> list[str]:
+    """The headings and paragraphs of the notebooks' prose cells in ``lang``, as plain text.
+
+    Prose cells are the markdown cells tagged ``lang-it`` / ``lang-en``
+    (:func:`~cmmc_analysis.report.notebooks.select_language`); ``notebooks`` are
+    notebook files (default: the bundled numbered notebooks).
+
+    >>> "Dati e pulizia" in prose_phrases("it"), "Data and cleaning" in prose_phrases("en")
+    (True, True)
+    """
+    import re
+
+    from .notebooks import cell_language, find_notebooks, read_notebook
+
+    files = find_notebooks() if notebooks is None else [Path(p) for p in notebooks]
+    out: list[str] = []
+    for file in files:
+        for cell in read_notebook(file).cells:
+            if cell_language(cell) != lang:
+                continue
+            for block in re.split(r"\n\s*\n|\n(?=#)", cell.source.strip()):
+                text = " ".join(re.sub(r"^#+\s*|[*_`]", "", block.strip()).split())
+                if text and text not in out:
+                    out.append(text)
+    return out
+
+
+def foreign_phrases(
+    lang: str,
+    *,
+    min_length: int = 14,
+    codebook: Any = None,
+    notebooks: Iterable[str | Path] | None = None,
+) -> list[str]:
     """Phrases of the other report language that must not appear on a ``lang`` page.
 
     The other language's interface strings (their fixed parts, at least
-    ``min_length`` characters, that differ from this language's), for an Italian page
+    ``min_length`` characters, that differ from this language's), the other
+    language's prose cells of the notebooks (:func:`prose_phrases`), for an Italian page
     the English phrases of the methods that the page translates, and with a codebook
     the other language's labels (scale points, options, question texts, topics) of
     five characters or more that no label of this language contains.
@@ -139,6 +175,10 @@ def foreign_phrases(lang: str, *, min_length: int = 14, codebook: Any = None) ->
             part = " ".join(part.split()).strip(" .,:;()'\"«»")
             if len(part) >= min_length and part not in " ".join(own):
                 out.add(part)
+    own_prose = " ".join(prose_phrases(lang, notebooks))
+    out |= {
+        p for p in prose_phrases(other, notebooks) if len(p) >= min_length and p not in own_prose
+    }
     if lang == "it":
         out |= {en for en, it in _phrases()["it"] if len(en) >= min_length and en != it}
     if codebook is not None:
