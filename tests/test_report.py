@@ -124,9 +124,12 @@ def test_battery_charts_are_titled_by_their_topic(report_it: Path, report_en: Pa
 def test_shareable_pages_have_no_code(report_it: Path) -> None:
     for stem in STEMS:
         shared, code = read(report_it, f"{stem}.html"), read(report_it, f"{stem}-code.html")
-        assert 'class="jp-InputArea' not in shared and "load_survey" not in shared
+        # code cells without their input (markdown cells, the prose, keep theirs: it is text)
+        code_cells = re.findall(r'<div class="jp-Cell jp-CodeCell([^"]*)"', shared)
+        assert code_cells and all("jp-mod-noInput" in c for c in code_cells)
+        assert "load_survey" not in shared
         assert 'class="jp-InputPrompt' not in shared and "In&nbsp;[" not in shared
-        assert 'class="jp-InputArea' in code and "load_survey" in code
+        assert 'class="jp-InputPrompt' in code and "load_survey" in code
         assert "injected-parameters" not in shared
 
 
@@ -342,3 +345,44 @@ def test_table_of_contents_only_on_long_pages_with_unique_escaped_anchors() -> N
     assert '<h2 id="Uno-2">Uno<a class="anchor-link" href="#Uno-2">' in out
     assert add_toc(page, lang="en", min_sections=5) == page  # five sections: not long
     assert "On this page" in add_toc(page, lang="en", min_sections=4)
+
+
+def _prose(text: str, lang: str) -> nbformat.NotebookNode:
+    return new_markdown_cell(text, metadata={"tags": [f"lang-{lang}"]})
+
+
+def test_prose_of_the_report_language_and_the_summary_notebook_first(tmp_path: Path) -> None:
+    """Prose cells: the report's language kept, a group without it falls back to its first
+    language (said on the progress lines); the notebook with the summary leads the index."""
+    first = _notebook("print('computed ' + lang)")
+    first.cells[1:1] = [
+        _prose("# Titolo breve\n\nParagrafo italiano.", "it"),
+        _prose("# Short title\n\nEnglish paragraph.", "en"),
+    ]
+    first.cells.append(_prose("Only in English.", "en"))
+    first.cells[0].metadata["tags"] = ["report-hide"]
+    second = _notebook(
+        "from IPython.display import Markdown\nMarkdown('## In sintesi\\n\\nTre su 4 (75 %).')"
+    )
+    second.cells[0] = _prose("# Sintesi", "it")
+    second.cells.insert(1, _prose("# Summary", "en"))
+    second.cells[-1].metadata["tags"] = ["index-summary"]
+    folder = _folder_with(tmp_path, **{"01_story": first, "02_summary": second})
+    lines: list[str] = []
+    out = build_report(
+        out=tmp_path / "out", notebooks_dir=folder, code=False, lang="it", progress=lines.append
+    )
+    page = (out / "01_story.html").read_text(encoding="utf-8")
+    assert "Titolo breve" in page and "Paragrafo italiano." in page and "computed it" in page
+    assert "Short title" not in page and "English paragraph" not in page
+    assert "Only in English." in page  # no Italian twin: shown rather than lost
+    assert [line for line in lines if "no lang-" in line] == [
+        "01_story: cell 7: no lang-it text, lang-en shown"
+    ]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert index.index("Tre su 4 (75 %).") < index.index('<ol class="cmmc-pages">')
+    titles = re.findall(r'class="cmmc-page-title" href="([^"]+)">([^<]+)<', index)
+    assert titles == [("02_summary.html", "Sintesi"), ("01_story.html", "Titolo breve")]
+    assert '<span class="cmmc-page-description">Paragrafo italiano.</span>' in index
+    story = (out / "02_summary.html").read_text(encoding="utf-8")
+    assert re.search(r'<a\b[^>]*href="01_story.html"[^>]*rel="next"', story)
