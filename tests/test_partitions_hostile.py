@@ -260,3 +260,41 @@ def test_a_bad_stream_threshold_is_one_line(monkeypatch):
     monkeypatch.setenv("CMMC_STREAM_BYTES", "lots")
     with pytest.raises(SurveyDataError, match="CMMC_STREAM_BYTES='lots'; expected a number"):
         load_survey()
+
+
+def test_the_report_leak_scan_streams_a_large_export_and_finds_the_same_values(
+    records, tmp_path, monkeypatch
+):
+    """The report's leak scan opens a large export as load_survey does (in partitions).
+
+    Oracle: ``pii_values`` of the whole-file read. Every personal value of every
+    partition is searched for (the same sets), the whole file is never read at once
+    (``read_export`` fails if called), and a contact of the last partition written in a
+    page is caught.
+    """
+    import cmmc_analysis.clean.pipeline as pipeline
+    import cmmc_analysis.io.reader as reader
+    from cmmc_analysis.errors import PrivacyLeakError
+    from cmmc_analysis.privacy.leaks import check_reports_for_leaks, pii_values
+
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\n".join(records) + b"\n")
+    whole = pii_values(reader.read_export(path, codebook=CB), CB)
+    last = whole["name"][-1]  # in file order: a contact of the last partition
+    page = tmp_path / "page.html"
+    page.write_text(f"<p>Grazie a {last} per la risposta</p>", encoding="utf-8")
+
+    monkeypatch.setattr(pipeline, "STREAM_PARTITION", 20_000)  # about 30 records each
+    monkeypatch.setenv("CMMC_STREAM_BYTES", str(path.stat().st_size - 1))
+
+    def whole_read(*args, **kwargs):
+        raise AssertionError("the whole export was read at once")
+
+    monkeypatch.setattr(reader, "read_export", whole_read)
+    opened = pipeline.open_export(path, CB)
+    assert type(opened).__name__ == "ExportPlan" and len(opened) > 5
+    streamed = pii_values(opened, CB)
+    assert {k: set(v) for k, v in streamed.items()} == {k: set(v) for k, v in whole.items()}
+    assert len(whole["name"]) > 100  # the check has teeth: many values
+    with pytest.raises(PrivacyLeakError, match="page.html: .*'name'"):
+        check_reports_for_leaks([page], pipeline.open_export(path, CB), CB)

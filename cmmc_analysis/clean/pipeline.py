@@ -70,6 +70,7 @@ from .values import parse_numbers, parse_timestamps
 __all__ = [
     "clean",
     "load_survey",
+    "open_export",
     "merge_rules",
     "clean_partitions",
     "clean_partition",
@@ -271,8 +272,6 @@ def load_survey(
     >>> load_survey(partition_rows=7).log.flow.equals(survey.log.flow)
     True
     """
-    from ..io.reader import read_export
-
     if not isinstance(codebook, Codebook):
         codebook = load_codebook(codebook)
     path = path if path is not None else DEFAULT_EXPORT
@@ -292,15 +291,36 @@ def load_survey(
 
         plan = plan_export(path, codebook, partition_rows=partition_rows, **read_options)
         return clean_partitions(plan, codebook, rules=rules, decimal=read_options.get("decimal"))
-    if _file_size(path) > stream_bytes():  # a large file: streamed, the same result
+    raw = open_export(path, codebook, **read_options)
+    if not isinstance(raw, RawExport):  # a large file, planned: streamed, the same result
+        return clean_partitions(raw, codebook, rules=rules, decimal=read_options.get("decimal"))
+    return clean(raw, codebook, rules=rules)
+
+
+def open_export(path: str | Path, codebook: Codebook, **read_options: Any) -> Any:
+    """An export opened the way :func:`load_survey` reads it: whole, or planned in partitions.
+
+    A file larger than :func:`stream_bytes` is planned in partitions of about
+    :data:`STREAM_PARTITION` bytes (an :class:`~cmmc_analysis.io.partitions.ExportPlan`,
+    whose ``partitions()`` yields the raw frames one at a time); any other file, or one
+    that cannot be cut safely (a quote inside an unquoted field), is read whole (a
+    :class:`~cmmc_analysis.io.reader.RawExport`). Everything that reads a whole export
+    (cleaning, the report's leak scan) opens it here, so the memory bound holds for all.
+
+    Examples
+    --------
+    >>> from cmmc_analysis.codebook import load_codebook
+    >>> raw = open_export(DEFAULT_EXPORT, load_codebook())
+    >>> type(raw).__name__, len(raw.data)
+    ('RawExport', 250)
+    """
+    from ..io.reader import read_export
+
+    if _file_size(path) > stream_bytes():
         from ..io.partitions import NotPartitionable, plan_export
 
         try:
-            plan = plan_export(path, codebook, partition_bytes=STREAM_PARTITION, **read_options)
+            return plan_export(path, codebook, partition_bytes=STREAM_PARTITION, **read_options)
         except NotPartitionable:
-            pass  # read whole below, as any file (e.g. a quote inside an unquoted field)
-        else:
-            decimal = read_options.get("decimal")
-            return clean_partitions(plan, codebook, rules=rules, decimal=decimal)
-    raw = read_export(path, codebook=codebook, **read_options)
-    return clean(raw, codebook, rules=rules)
+            pass  # read whole below, as any file
+    return read_export(path, codebook=codebook, **read_options)

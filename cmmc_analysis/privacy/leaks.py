@@ -99,7 +99,9 @@ def pii_values(raw: Any, codebook: Any, *, hashes: bool = True) -> dict[str, lis
     Parameters
     ----------
     raw
-        A :class:`~cmmc_analysis.io.reader.RawExport` (only ``raw.data`` is used).
+        A :class:`~cmmc_analysis.io.reader.RawExport` (only ``raw.data`` is used), or an
+        :class:`~cmmc_analysis.io.partitions.ExportPlan` of a large export, read one
+        partition at a time (the same values, memory bounded by one partition).
     codebook
         The codebook the export was read with.
     hashes
@@ -122,8 +124,19 @@ def pii_values(raw: Any, codebook: Any, *, hashes: bool = True) -> dict[str, lis
     >>> found["name"], found["phone (in comments)"]
     (['Anna Bianchi'], ['+39 02 1234 5678'])
     """
-    data = raw.data
     common = set(COMMON_WORDS) | _codebook_texts(codebook)
+    frames = raw.partitions() if hasattr(raw, "partitions") else [raw.data]
+    merged: dict[str, dict[str, None]] = {}
+    for data in frames:  # a large export one partition at a time: the values of all, once
+        for name, values in _pii_of(data, codebook, common, hashes).items():
+            merged.setdefault(name, {}).update(dict.fromkeys(values))
+    return {name: list(values) for name, values in merged.items()}
+
+
+def _pii_of(
+    data: pd.DataFrame, codebook: Any, common: set[str], hashes: bool
+) -> dict[str, list[str]]:
+    """:func:`pii_values` of one frame of raw records."""
     out: dict[str, list[str]] = {}
     for field_id in codebook.pii_fields:
         if field_id in data:

@@ -19,6 +19,7 @@ The steps live in :mod:`.notebooks` (find, parameterise, execute) and :mod:`.pag
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import signal
 import threading
@@ -56,6 +57,7 @@ class _Inputs:
     codebook: Path
     data_sha256: str
     codebook_sha256: str
+    shown_file: str = ""  # the export's name as pages show it (neutral if it is personal)
 
 
 def _sha256(path: Path) -> str:
@@ -84,17 +86,21 @@ def _inputs(data: str | Path | None, codebook: str | Path | None) -> _Inputs:
 
 
 def _leak_check(files: Sequence[Path], inputs: _Inputs, *, free_text: bool) -> None:
+    """Scan every written file for the export's personal values (a large export streamed)."""
+    from ..clean.pipeline import open_export
     from ..codebook import load_codebook
-    from ..io.reader import read_export
     from ..privacy.leaks import check_reports_for_leaks
 
     cb = load_codebook(inputs.codebook)
-    raw = read_export(inputs.data_file, codebook=cb)
+    raw = open_export(inputs.data_file, cb)
     check_reports_for_leaks(list(files), raw, cb, free_text=free_text)
 
 
-def _check_analysable(inputs: _Inputs) -> None:
-    """Read and clean the export before any notebook runs: bad input or no row left is one error."""
+def _check_analysable(inputs: _Inputs) -> str:
+    """Read and clean the export before any notebook runs: bad input or no row left is one error.
+
+    Returns the export's file name as the pages show it (``survey.source["file"]``).
+    """
     from ..clean.pipeline import load_survey
 
     survey = load_survey(inputs.data_file, codebook=inputs.codebook)
@@ -107,6 +113,7 @@ def _check_analysable(inputs: _Inputs) -> None:
             "one analysed row (run `cmmc-analysis validate` to see the cleaning log)",
             path=inputs.data_file,
         )
+    return str(survey.source["file"])
 
 
 def _output_folder(out: str | Path) -> Path:
@@ -262,7 +269,7 @@ def build_report(
         )
     inputs = _inputs(data, codebook)
     lang, claims_path = _survey_options(inputs, lang, claims)
-    _check_analysable(inputs)
+    inputs = dataclasses.replace(inputs, shown_file=_check_analysable(inputs))
     notebooks_dir = Path(notebooks_dir if notebooks_dir is not None else paths.NOTEBOOKS_DIR)
     notebooks = find_notebooks(notebooks_dir)
     shown = out

@@ -132,15 +132,6 @@ def _cutoff_text(cb: Any, cutoff: str | None, lang: str) -> str:
     return f"{day}, {format_time(stamp.time(), format='HH:mm', locale=locale)}"
 
 
-def _shown_data_file(inputs: Any, cb: Any) -> str:
-    """The export's file name, or a neutral one if it holds personal data (as page 01 shows it)."""
-    from ..io.reader import read_export
-    from ..privacy.scrub import shown_file_name
-
-    raw = read_export(inputs.data_file, codebook=cb)
-    return shown_file_name(inputs.data_file.name, raw.data, cb, raw.sha256)
-
-
 def _index_context(
     inputs: Any,  # build._Inputs: the data and codebook files and their hashes
     *,
@@ -178,7 +169,7 @@ def _index_context(
         "survey": survey,
         "date": now.strftime("%Y-%m-%d %H:%M %Z").strip(),
         "date_iso": now.isoformat(timespec="seconds"),
-        "data_file": _shown_data_file(inputs, cb),
+        "data_file": inputs.shown_file,  # set by build from the cleaned survey
         "data_sha256": inputs.data_sha256,
         "codebook_sha256": inputs.codebook_sha256,
         "version": __version__,
