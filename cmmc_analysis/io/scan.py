@@ -35,7 +35,7 @@ import numpy as np
 
 from ..errors import ExportError
 from .reader import _SALT_TAG
-from .text import _UTF8_MULTIBYTE
+from .text import _UTF8_MULTIBYTE, cr_runs
 
 __all__ = ["NotPartitionable", "scan_file", "line_notes", "check_quotes", "encodings", "has_text"]
 
@@ -167,15 +167,8 @@ def _scan_block(data: bytes, off: int, prev: int, parity: int, start: int):
     bare = np.zeros(0, np.int64)
     doubled = 0
     if cr_at.size:
-        run = np.cumsum(np.r_[True, np.diff(cr_at) != 1]) - 1
-        run_end = cr_at[np.r_[np.diff(run) != 0, True]]
-        run_len = np.bincount(run)
-        after = run_end + 1
-        ends_line = np.zeros(len(run_end), dtype=bool)
-        within = after < len(d)
-        ends_line[within] = d[after[within]] == _LF
-        doubled = int(np.sum(ends_line & (run_len > 1)))
-        bare = cr_at[~ends_line[run]] + off
+        line_end, _, doubled = cr_runs(d, cr_at)
+        bare = cr_at[~line_end] + off
     return parity, (lf_at + off, bare, doubled, quotes)
 
 

@@ -140,17 +140,8 @@ def normalise_line_ends(raw: bytes, bare_cr: str | None = None) -> tuple[bytes, 
     cr_at, lf_at = np.concatenate(cr_parts), np.concatenate(lf_parts)
     if not len(cr_at):
         return raw, []
-    # runs of consecutive CRs; a run followed by LF is (part of) a line end
-    run = np.cumsum(np.r_[True, np.diff(cr_at) != 1]) - 1
-    run_end = cr_at[np.r_[np.diff(run) != 0, True]]
-    run_len = np.bincount(run)
-    after = run_end + 1
-    ends_line = np.zeros(len(run_end), dtype=bool)
-    inside = after < len(data)
-    ends_line[inside] = data[after[inside]] == _LF
-    line_end = ends_line[run]
+    line_end, in_long_run, doubled = cr_runs(data, cr_at)
     notes: list[str] = []
-    doubled = int(np.sum(ends_line & (run_len > 1)))
     if doubled:
         notes.append(
             f"line ends: {doubled} written as CR CR LF (a CRLF file converted twice); "
@@ -171,7 +162,7 @@ def normalise_line_ends(raw: bytes, bare_cr: str | None = None) -> tuple[bytes, 
                 f"row{'s' if len(rows) > 1 else ''} {shown}: a carriage return (CR) inside an "
                 "unquoted field is read as a space; expected LF or CRLF line ends only"
             )
-    dropped = cr_at[line_end & (run_len[run] > 1)]
+    dropped = cr_at[line_end & in_long_run]
     if not len(dropped):
         return out.tobytes(), notes
     pieces, start = [], 0
@@ -180,6 +171,33 @@ def normalise_line_ends(raw: bytes, bare_cr: str | None = None) -> tuple[bytes, 
         pieces.append(np.delete(out[off : off + _CHUNK], dropped[start:stop] - off).tobytes())
         start = stop
     return b"".join(pieces), notes
+
+
+def cr_runs(data: np.ndarray, cr_at: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """How the CRs at ``cr_at`` (sorted positions in ``data``) end lines.
+
+    Consecutive CRs form a run; a run followed by LF is (part of) a line end.
+
+    Returns
+    -------
+    (line_end, in_long_run, doubled)
+        Per CR: whether its run ends a line, and whether its run has more than one CR;
+        and the number of line ends written CR CR LF (runs of two or more before LF).
+
+    >>> data = np.frombuffer(b"a\\r\\r\\nb\\rc\\r\\n", dtype=np.uint8)
+    >>> line_end, long_run, doubled = cr_runs(data, np.flatnonzero(data == _CR))
+    >>> line_end.tolist(), long_run.tolist(), doubled
+    ([True, True, False, True], [True, True, False, False], 1)
+    """
+    run = np.cumsum(np.r_[True, np.diff(cr_at) != 1]) - 1
+    run_end = cr_at[np.r_[np.diff(run) != 0, True]]
+    run_len = np.bincount(run)
+    after = run_end + 1
+    ends_line = np.zeros(len(run_end), dtype=bool)
+    inside = after < len(data)
+    ends_line[inside] = data[after[inside]] == _LF
+    doubled = int(np.sum(ends_line & (run_len > 1)))
+    return ends_line[run], run_len[run] > 1, doubled
 
 
 def count_records(raw: bytes) -> int:
