@@ -130,3 +130,31 @@ def test_claims_chart_shades_each_band_names_panels_and_keeps_legend_off(cs) -> 
     assert x0 < 0.567 and x1 > 0.767
     # the legend belongs to the figure, not to a panel
     assert all(ax.get_legend() is None for ax in axes) and len(fig.legends) == 1
+
+
+def test_statements_written_as_sentences_read_well_inside_the_summary() -> None:
+    """A claims file without labels (tests/fixtures/qualtrics): its statements end with a
+    full stop, which must not land inside the summary's brackets or before a colon; and
+    no heading falls back to the claim's id."""
+    from pathlib import Path
+
+    from cmmc_analysis.claims import load_claims as load
+
+    fixture = Path(__file__).parent / "fixtures" / "qualtrics"
+    cs = load(fixture / "claims.yaml", codebook=load_codebook(fixture / "codebook.yaml"))
+    v = pd.DataFrame(
+        {
+            "claim": ["K1", "K2", "K3"] * 2,
+            "cut": ["interim"] * 3 + ["final"] * 3,
+            "verdict": ["supported", "supported", "descriptive"] * 2,
+            "settled": [True, False, False, True, True, False],
+        }
+    )
+    text = findings.findings_summary(v, cs, lang="en", n=34, when="on 9 March 2024")
+    assert "(participants are satisfied overall)" in text
+    assert ".)" not in text and ".:" not in text and ". :" not in text
+    assert [c.heading("en") for c in cs.claims] == [
+        "Half of the participants would recommend the course with an 8 or more",
+        "Participants are satisfied overall",
+        "The course, aspect by aspect",
+    ]

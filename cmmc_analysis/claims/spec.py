@@ -55,14 +55,18 @@ class Claim:
         return self.statement.get(lang) or next(iter(self.statement.values()))
 
     def heading(self, lang: str) -> str:
-        """The claim's ``title`` in ``lang`` (a section heading), else its id and statement.
+        """The claim's ``title`` in ``lang`` (a section heading), else its short label.
+
+        Never the claim's id: headings are read by people who do not know the ids.
 
         >>> load_claims().get("S9").heading("en")
         'Technology adoption'
+        >>> Claim("X", {"en": "How the aspects rank."}, ("q",), {}, {}).heading("en")
+        'How the aspects rank'
         """
         if self.title:
             return self.title.get(lang) or next(iter(self.title.values()))
-        return f"{self.id}: {self.text(lang)}"
+        return self.short(lang, width=120)
 
     def short(self, lang: str, width: int = 60) -> str:
         """The claim's short ``label`` in ``lang``, else its statement cut at a word.
@@ -71,10 +75,14 @@ class Claim:
         'Technology adoption'
         >>> Claim("X", {"en": "A rather long statement " * 5}, ("q",), {}, {}).short("en", 30)
         'A rather long statement A…'
+        >>> Claim("X", {"en": "Participants are satisfied."}, ("q",), {}, {}).short("en")
+        'Participants are satisfied'
         """
         if self.label:
             return self.label.get(lang) or next(iter(self.label.values()))
         text = " ".join(self.text(lang).split()).lstrip("…. ")
+        if not text.endswith("..."):  # a sentence's full stop would end up mid-sentence
+            text = text.rstrip(".")
         if len(text) <= width:
             return text
         cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(",;:")
