@@ -261,9 +261,9 @@ def test_answers_table_and_status_line_speak_the_page_language(team_survey) -> N
     )
     remote = describe.answer_counts(survey, "remote", bins=4)
     assert questions.answers_table(remote, lang="it").data.iloc[:, 0].tolist() == [
-        "0–25",
-        "25–50",
-        "50–75",
+        "0–24",  # whole numbers: the values each bin holds, no shared boundary
+        "25–49",
+        "50–74",
         "75–100",
     ]
 
@@ -378,3 +378,18 @@ def test_the_pages_read_as_a_member_on_screen_paper_and_phone(team_report) -> No
                 assert check_page(out / name, browser=browser, pdf=True).problems() == []
     except BrowserUnavailable as err:
         pytest.skip(f"browser checks need Chromium: {err}")
+
+
+def test_a_0_to_10_rating_gets_one_row_per_value() -> None:
+    """An NPS-style item (whole numbers 0-10, tests/fixtures/qualtrics): eleven rows
+    "0" ... "10", each the count of that value (oracle: pandas value_counts), never a
+    bin such as "9–10" that merges two answers or "1–2" whose boundary is ambiguous."""
+    folder = FIXTURES / "qualtrics"
+    survey = load_survey(folder / "export.csv", codebook=load_codebook(folder / "codebook.yaml"))
+    table = describe.answer_counts(survey, "recommend")
+    assert table["option"].tolist() == [str(v) for v in range(11)]
+    values = survey.data["recommend"].dropna().astype(int)
+    expected = values.value_counts().reindex(range(11), fill_value=0).tolist()
+    assert table["count"].tolist() == expected
+    shown = questions.numeric_labels(table, lang="it")["label"].tolist()
+    assert shown == [str(v) for v in range(11)]

@@ -52,8 +52,8 @@ ANSWERABLE = ("scale", "single", "multi", "numeric")
 
 #: Columns this module adds to the shared vocabulary (``cmmc_analysis.columns``).
 EXTRA_COLUMNS: dict[str, str] = {
-    "bin_low": "answer_counts: lower end of a numeric item's bin (included)",
-    "bin_high": "answer_counts: upper end of a numeric item's bin (excluded, but for the last)",
+    "bin_low": "answer_counts: lowest value of a numeric item's bin (whole numbers: held)",
+    "bin_high": "answer_counts: highest value of a numeric item's bin (whole numbers: held)",
     "count_earlier": "answer_counts: the count in the earlier cut (the interim data)",
     "n_earlier": "answer_counts: the base in the earlier cut",
     "share_earlier": "answer_counts: the share in the earlier cut",
@@ -99,7 +99,10 @@ def answer_counts(
         who answered, so shares need not sum to 1; on the not-an-answer row, valid
         answers plus not-an-answer), ``share`` (= count / n), ``is_not_an_answer``
         (one last row, only when the codebook offers a not-an-answer label or someone
-        gave one); numeric items add ``bin_low``, ``bin_high``.
+        gave one); numeric items add ``bin_low``, ``bin_high``. Numeric bins are
+        ``[a, b)``, the last ``[a, b]`` (``numpy.histogram``); of an item of whole
+        numbers they show the values they hold ("0–24", "25–49", ... "75–100"), and a
+        range of at most 21 whole values (0-10, 1-7) gets one row per value.
 
     Examples
     --------
@@ -111,9 +114,9 @@ def answer_counts(
     5  <NA>      1  8              True
     >>> answer_counts(s, "remote_share", bins=4)[["option", "count"]]  # the codebook says 0-100
        option  count
-    0    0–25      0
-    1   25–50      1
-    2   50–75      2
+    0    0–24      0
+    1   25–49      1
+    2   50–74      2
     3  75–100      2
     """
     spec = survey.codebook.item(item)
@@ -123,14 +126,14 @@ def answer_counts(
     elif spec.type in ("single", "multi"):
         table = _choice_counts(survey, item)
     elif spec.type == "numeric":
-        table = _numeric_counts(survey, item, bins)
+        table, edges, whole = _numeric_counts(survey, item, bins)
     else:
         raise SurveyDataError(
             f"parameter item: {item!r} is of type {spec.type!r}; expected one of {list(ANSWERABLE)}"
         )
     if earlier is not None:
         if spec.type == "numeric":  # the same bins as the whole data
-            before = _numeric_counts(earlier, item, bins, edges=_edges_of(table))
+            before = _numeric_counts(earlier, item, bins, edges=edges, whole=whole)[0]
         else:
             before = answer_counts(earlier, item)
         keys = ["option", "is_not_an_answer"]
@@ -175,14 +178,31 @@ def _nice_step(span: float, bins: int) -> float:
     return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw - 1e-12))
 
 
-def _numeric_edges(survey: Survey, item: str, values: np.ndarray, bins: int) -> np.ndarray:
+#: A numeric item of whole numbers spanning at most this many values gets one row per value.
+MAX_SINGLE_VALUES = 21
+
+
+def _whole(survey: Survey, item: str, values: np.ndarray) -> bool:
+    """True if the item holds whole numbers only (the codebook's range too)."""
+    spec = survey.codebook.item(item)
+    bounds = [b for b in (spec.min, spec.max) if b is not None]
+    return bool(np.all(np.mod(values, 1) == 0) and all(float(b).is_integer() for b in bounds))
+
+
+def _numeric_edges(
+    survey: Survey, item: str, values: np.ndarray, bins: int, whole: bool
+) -> np.ndarray:
     spec = survey.codebook.item(item)
     lo = spec.min if spec.min is not None else (values.min() if len(values) else 0.0)
     hi = spec.max if spec.max is not None else (values.max() if len(values) else 1.0)
     lo, hi = float(min(lo, values.min(initial=lo))), float(max(hi, values.max(initial=hi)))
+    if whole and hi - lo < MAX_SINGLE_VALUES:  # e.g. 0-10: one row per value
+        return np.arange(lo, hi + 2) - 0.5
     if hi <= lo:
         hi = lo + 1.0
     step = _nice_step(hi - lo, bins)
+    if whole:
+        step = max(step, 1.0)
     start = np.floor(lo / step) * step
     stop = np.ceil(hi / step) * step
     if stop <= start:
@@ -190,26 +210,46 @@ def _numeric_edges(survey: Survey, item: str, values: np.ndarray, bins: int) -> 
     return np.round(np.arange(start, stop + step / 2, step), 10)
 
 
-def _edges_of(table: pd.DataFrame) -> np.ndarray:
-    valid = table.loc[~table["is_not_an_answer"]]
-    return np.r_[valid["bin_low"].to_numpy(dtype=float), valid["bin_high"].iloc[-1]]
-
-
 def _number(x: float) -> str:
     return f"{x:g}"
 
 
+def _shown_ranges(edges: np.ndarray, whole: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The lowest and highest value each bin holds, as a reader needs them.
+
+    Bins are ``[a, b)``, the last ``[a, b]`` (``numpy.histogram``). Of whole numbers,
+    that is ``a`` to ``b - 1`` (the last to ``b``), and a bin around one value is that
+    value: the boundaries are never ambiguous. Otherwise the edges themselves.
+    """
+    low, high = edges[:-1], edges[1:]
+    if not whole:
+        return low, high
+    low = np.ceil(low)
+    top = np.where(np.mod(high, 1) == 0, high - 1, np.floor(high))
+    top[-1] = np.floor(high[-1])
+    return low + 0.0, top + 0.0  # + 0.0: no "-0" from ceil(-0.5)
+
+
 def _numeric_counts(
-    survey: Survey, item: str, bins: int, edges: np.ndarray | None = None
-) -> pd.DataFrame:
+    survey: Survey,
+    item: str,
+    bins: int,
+    edges: np.ndarray | None = None,
+    whole: bool | None = None,
+) -> tuple[pd.DataFrame, np.ndarray, bool]:
     x = _column(survey, item).to_numpy(dtype=float, na_value=np.nan)
     x = x[np.isfinite(x)]
+    if whole is None:
+        whole = _whole(survey, item, x)
     if edges is None:
-        edges = _numeric_edges(survey, item, x, bins)
+        edges = _numeric_edges(survey, item, x, bins, whole)
     counts, _ = np.histogram(x, bins=edges)  # the last bin includes its upper end
     n = int(counts.sum())
-    low, high = edges[:-1], edges[1:]
-    options = [f"{_number(a)}–{_number(b)}" for a, b in zip(low, high, strict=True)]
+    low, high = _shown_ranges(edges, whole)
+    options = [
+        _number(a) if a == b else f"{_number(a)}–{_number(b)}"
+        for a, b in zip(low, high, strict=True)
+    ]
     table = pd.DataFrame(
         {
             "item": item,
@@ -224,7 +264,7 @@ def _numeric_counts(
             "bin_high": high,
         }
     )
-    return table
+    return table, edges, whole
 
 
 def _reasons(survey: Survey, item: str) -> pd.Series:

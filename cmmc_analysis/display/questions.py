@@ -48,14 +48,16 @@ SUPPRESS_BY = ("item", "is_not_an_answer")
 def numeric_labels(table: pd.DataFrame, *, lang: str) -> pd.DataFrame:
     """A copy whose ``label`` shows each numeric bin as "low–high" in the page's numbers.
 
-    >>> tab = pd.DataFrame({"label": ["0–2.5"], "bin_low": [0.0], "bin_high": [2.5]})
+    >>> tab = pd.DataFrame({"label": ["0–2.5", "9"], "bin_low": [0.0, 9.0], "bin_high": [2.5, 9.0]})
     >>> numeric_labels(tab, lang="it")["label"].tolist()
-    ['0–2,5']
+    ['0–2,5', '9']
     """
     out = table.copy()
     if {"bin_low", "bin_high"} <= set(out.columns):
         out["label"] = [
-            f"{plain_number(a, lang=lang)}–{plain_number(b, lang=lang)}"
+            plain_number(a, lang=lang)
+            if a == b
+            else f"{plain_number(a, lang=lang)}–{plain_number(b, lang=lang)}"
             for a, b in zip(out["bin_low"], out["bin_high"], strict=True)
         ]
     return out
