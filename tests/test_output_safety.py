@@ -423,7 +423,7 @@ def test_ctrl_c_in_a_real_process_exits_130(tmp_path, stubbed, capsys):
     out, before = _previous_report(tmp_path)
     code, err = _interrupt(tmp_path, "stub", signal.SIGINT, after=0.5)
     assert code == 130, err
-    assert err.strip().splitlines()[-1] == "cmmc-analysis report: interrupted"
+    assert err.strip().splitlines()[-1] == "cmmc-analysis report: interrupted", err
     assert "Traceback" not in err
     assert snapshot(out) == before
     assert hidden_leftovers(tmp_path) == []
@@ -442,7 +442,7 @@ def test_sigterm_with_real_kernels_stops_every_notebook(tmp_path, stubbed, capsy
     code, err = _interrupt(tmp_path, "kernels", signal.SIGTERM, after=3)
     assert code == 130, err
     assert time.monotonic() - started < 60  # not after the 120 s cells
-    assert err.strip().splitlines()[-1] == "cmmc-analysis report: interrupted"
+    assert err.strip().splitlines()[-1] == "cmmc-analysis report: interrupted", err
     assert "Traceback" not in err
     assert snapshot(out) == before
     assert hidden_leftovers(tmp_path) == []

@@ -12,6 +12,7 @@ Examples
 |---|---|---|---|
 | `text` | a text in each language | required | the stem; items are exported as "stem [row text]" |
 | `scale` | an id | required | the scale of the grid's items |
+| `topic` | a text in each language | - | what the grid is about, for chart titles (default: the stem) |
 """
 
 from __future__ import annotations
