@@ -244,15 +244,25 @@ def run_passes(
     config: dict[str, dict[str, Any]],
     finish: Any,
     decimal: str | None = None,
+    *,
+    keep: bool = False,
 ) -> tuple[Job, Decision, list[Any], str]:
     """The two passes over the partitions of ``plan``, in this process.
 
     ``finish(df, job, decision)`` is the second pass of one partition
     (:func:`clean_partition`, or a reduction to sums); returns the job, the decision,
     the results of ``finish`` in file order and how the salt was chosen.
+
+    ``keep``: hold the partitions read by the first pass for the second instead of
+    reading (and parsing) the file again: half the parsing, for the text of the whole
+    export in memory between the passes. Worth it when the result is a table of every
+    row anyway (:func:`~cmmc_analysis.clean.pipeline.load_survey`); not for sums over
+    an export larger than memory.
     """
-    metas, evidence, privacy = [], None, []
+    metas, evidence, privacy, kept = [], None, [], []
     for df in plan.partitions():
+        if keep:
+            kept.append(df)
         meta, ev = first_pass(df, codebook, config)
         metas.append(meta)
         evidence = ev if evidence is None else evidence + ev
@@ -260,8 +270,13 @@ def run_passes(
     job, decision, salt_note = settle(metas, evidence, plan, codebook, config, decimal)
     job = with_contacts(job, plan, privacy)
     results, start = [], 0
-    for df, meta in zip(plan.partitions(), metas, strict=True):
+    frames = iter(kept) if keep else plan.partitions()
+    for meta in metas:
+        df = next(frames)
+        if keep:
+            kept[len(results)] = None  # the partition's text is freed once cleaned
         results.append(finish(df, job, decision.rows(start, start + len(meta))))
+        del df
         start += len(meta)
     return job, decision, results, salt_note
 

@@ -171,14 +171,19 @@ def clean_partitions(
     *,
     rules: Mapping[str, Mapping[str, Any]] | None = None,
     decimal: str | None = None,
+    keep: bool = False,
 ) -> Survey:
     """:func:`clean` of an export read in partitions (``plan``: an
     :class:`cmmc_analysis.io.partitions.ExportPlan`), in this process.
 
-    The result equals :func:`clean` of the whole export read at once.
+    The result equals :func:`clean` of the whole export read at once. ``keep``: parse
+    the file once and hold its partitions between the two passes (see
+    :func:`~cmmc_analysis.clean.passes.run_passes`).
     """
     config = merge_rules(codebook.cleaning, rules)
-    job, decision, parts, note = run_passes(plan, codebook, config, clean_partition, decimal)
+    job, decision, parts, note = run_passes(
+        plan, codebook, config, clean_partition, decimal, keep=keep
+    )
     return assemble(parts, decision, job, source_of(plan, job, note, len(decision)))
 
 
@@ -248,10 +253,13 @@ def load_survey(
         Records per partition (default: the whole file with pandas, about 64 MB of
         text per partition with Dask). With pandas, a file larger than
         :func:`stream_bytes` (256 MiB; ``CMMC_STREAM_BYTES``) is streamed in partitions
-        of about 32 MB of text anyway: the same result, memory bounded by the analysed
-        table and one partition rather than by several copies of the file (see
-        ``docs/performance.md``). A file that cannot be cut safely (a quote inside an
-        unquoted field) is then read whole.
+        of about 32 MB of text anyway: the same result, each partition parsed once
+        and held until the second pass has cleaned it, so memory holds the file's text
+        once (as parsed columns) rather than the several copies of a whole-file read
+        (see ``docs/performance.md``). With ``partition_rows`` given, each pass reads
+        the partitions anew: memory bounded by the analysed table and one partition.
+        A file that cannot be cut safely (a quote inside an unquoted field) is then
+        read whole.
     **read_options
         ``encoding``, ``delimiter``, ``decimal``: passed to
         :func:`cmmc_analysis.io.reader.read_export`.
@@ -293,7 +301,9 @@ def load_survey(
         return clean_partitions(plan, codebook, rules=rules, decimal=read_options.get("decimal"))
     raw = open_export(path, codebook, **read_options)
     if not isinstance(raw, RawExport):  # a large file, planned: streamed, the same result
-        return clean_partitions(raw, codebook, rules=rules, decimal=read_options.get("decimal"))
+        return clean_partitions(
+            raw, codebook, rules=rules, decimal=read_options.get("decimal"), keep=True
+        )
     return clean(raw, codebook, rules=rules)
 
 

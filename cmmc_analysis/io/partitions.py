@@ -203,7 +203,11 @@ class ExportPlan:
                 row=first_row,
             )
         frame, source_row = _r._drop_repeated_headers(frame, self.headers, [], first_row)
-        repeated = np.setdiff1d(np.arange(first_row, first_row + count), source_row)
+        repeated = (
+            np.zeros(0, np.int64)  # no header row repeated: nothing to look for
+            if len(source_row) == count
+            else np.setdiff1d(np.arange(first_row, first_row + count), source_row)
+        )
         frame = frame.reset_index(drop=True)
         columns = {"source_row": source_row.astype(np.int64)}
         position = {h: j for j, h in enumerate(self.headers)}
