@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import cmmc_analysis.io.scan as scan
 from cmmc_analysis.clean import load_survey
@@ -234,9 +236,17 @@ def test_a_large_file_is_streamed_by_default_with_the_same_result(records, tmp_p
     plan = plan_export
     monkeypatch.setattr(pipeline, "STREAM_PARTITION", 20_000)  # about 30 records each
     monkeypatch.setenv("CMMC_STREAM_BYTES", str(path.stat().st_size - 1))
+    reads = []
+    read = partitions.ExportPlan.read
+    monkeypatch.setattr(partitions.ExportPlan, "read", lambda s, i: reads.append(i) or read(s, i))
     got = load_survey(path)
     assert plans and plans[0]["partition_bytes"] == 20_000  # streamed
     assert_same_survey(got, expected)
+    assert len(reads) > 1 and sorted(reads) == list(range(len(reads)))  # each parsed once
+
+    reads.clear()  # partitions asked for: each pass reads them anew (memory: one partition)
+    assert_same_survey(load_survey(path, partition_rows=30), expected)
+    assert sorted(reads) == sorted(list(range(len(reads) // 2)) * 2)
 
     monkeypatch.setenv("CMMC_STREAM_BYTES", str(path.stat().st_size))  # not above: read whole
     plans.clear()
@@ -298,3 +308,33 @@ def test_the_report_leak_scan_streams_a_large_export_and_finds_the_same_values(
     assert len(whole["name"]) > 100  # the check has teeth: many values
     with pytest.raises(PrivacyLeakError, match="page.html: .*'name'"):
         check_reports_for_leaks([page], pipeline.open_export(path, CB), CB)
+
+
+_PIECES = ["a", "é", "€", "𝄞", "\n", ",", '"'] + [chr(0xD7FF), chr(0xE000)]
+_BAD = [b"\x80", b"\xc3", b"\xe2\x82", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xff", b"\xc0\xaf"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    pieces=st.lists(st.sampled_from(_PIECES), min_size=1, max_size=40),
+    bad=st.one_of(st.none(), st.tuples(st.sampled_from(_BAD), st.integers(0, 40))),
+    block=st.integers(1, 9),
+)
+def test_the_streamed_utf8_check_agrees_with_decoding(tmp_path, monkeypatch, pieces, bad, block):
+    """Whatever the block size (a character split anywhere), the scan's UTF-8 verdict is
+    Python's ``bytes.decode("utf-8")``'s: valid, or not."""
+    data = "".join(pieces).encode()
+    if bad is not None:
+        at = min(bad[1], len(data))
+        data = data[:at] + bad[0] + data[at:]
+    try:
+        data.decode("utf-8")
+        expected = True
+    except UnicodeDecodeError:
+        expected = False
+    path = tmp_path / "u.csv"
+    path.write_bytes(data)
+    monkeypatch.setattr(scan, "_BLOCK", block)
+    assert scan.scan_file(path).utf8 is expected

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..errors import ExportError
 from .reader import _SALT_TAG
-from .text import _UTF8_MULTIBYTE, cr_runs
+from .text import _UTF8_MULTIBYTE, _utf8_ok, cr_runs
 
 __all__ = ["NotPartitionable", "scan_file", "line_notes", "check_quotes", "encodings", "has_text"]
 
@@ -85,8 +85,7 @@ def scan_file(path: Path) -> _Scanned:
     multi-byte character, may straddle a block boundary.
     """
     sha, blake = hashlib.sha256(), hashlib.blake2b(key=_SALT_TAG, digest_size=32)
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8, parity, off, prev, carry = True, 0, 0, -1, b""
+    utf8, parity, off, prev, carry, u_carry = True, 0, 0, -1, b"", b""
     lf: list[np.ndarray] = []
     bare: list[np.ndarray] = []
     doubled = 0
@@ -98,11 +97,11 @@ def scan_file(path: Path) -> _Scanned:
             block = fh.read(_BLOCK)
             last = len(block) < _BLOCK
             hashes = [pool.submit(sha.update, block), pool.submit(blake.update, block)]
-            if utf8:
-                try:
-                    decoder.decode(block, final=last)
-                except UnicodeDecodeError:
-                    utf8 = False
+            if utf8:  # Arrow's UTF-8 check of whole characters (a split one waits)
+                text = u_carry + block
+                keep = 0 if last else _partial_char(text)
+                u_carry = text[len(text) - keep :] if keep else b""
+                utf8 = _utf8_ok(memoryview(text)[: len(text) - keep])
             if off == 0 and not carry and block.startswith(codecs.BOM_UTF8):
                 start = 3
             data = carry + block
@@ -136,6 +135,25 @@ def scan_file(path: Path) -> _Scanned:
         utf8=utf8,
         size=off,
     )
+
+
+def _partial_char(data: bytes) -> int:
+    """How many bytes at the end of ``data`` begin a UTF-8 character that is not complete
+    (0 if none): they are checked with the next block.
+
+    >>> _partial_char("né".encode()), _partial_char("né".encode()[:-1]), _partial_char(b"ab")
+    (0, 1, 0)
+    >>> _partial_char("€".encode()[:2]), _partial_char(b"\\x80\\x80\\x80\\x80")
+    (2, 0)
+    """
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:  # ASCII: every character before it is complete
+            return 0
+        if byte >= 0xC0:  # a lead byte: the character's length by its high bits
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back if back < need else 0
+    return 0  # continuation bytes only: left to the check (invalid if no lead before)
 
 
 def _scan_block(data: bytes, off: int, prev: int, parity: int, start: int):
