@@ -386,9 +386,14 @@ def answered(df: pd.DataFrame, codebook: Codebook, parsed: dict[str, Parsed] | N
     for item_id in df.columns:
         if item_id == "source_row" or item_id in meta:
             continue
-        out |= (
-            parsed[item_id].answered_raw if parsed and item_id in parsed else nonblank(df[item_id])
-        )
+        if parsed and item_id in parsed:
+            out |= parsed[item_id].answered_raw
+            continue
+        todo = np.flatnonzero(~out)  # only the rows with no answer so far are looked at
+        if len(todo) == 0:
+            break
+        col = df[item_id]
+        out[todo] = nonblank(col if len(todo) == len(out) else col.take(todo))
     return out
 
 

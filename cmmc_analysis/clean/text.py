@@ -59,9 +59,9 @@ def normalise_array(values: Any) -> pa.Array:
 
 def nonblank(col: Any) -> np.ndarray:
     """True where a cell holds something other than white space."""
-    arr = arrow_strings(col)
-    length = pc.utf8_length(pc.utf8_trim_whitespace(arr))
-    return pc.fill_null(pc.greater(length, 0), False).to_numpy(zero_copy_only=False)
+    arr = arrow_strings(col)  # blank: empty, or only white space (no trimmed copy made)
+    blank = pc.or_(pc.equal(pc.binary_length(arr), 0), pc.utf8_is_space(arr))
+    return pc.invert(pc.fill_null(blank, True)).to_numpy(zero_copy_only=False)
 
 
 def key_text(df: pd.DataFrame, fields: list[str]) -> pa.Array:
