@@ -268,3 +268,26 @@ def test_bundled_data_show_the_calibrated_reliability():
     items = item_analysis(survey, "digital_readiness")
     assert (items["r_drop"] > 0).all()
     assert not items["flag"].fillna("").astype(bool).any()
+
+
+def test_cross_products_use_one_blas_thread(monkeypatch):
+    """The k x k products run on one BLAS thread whatever the caller set (spinning
+    threads made them 20x slower on a loaded machine); the caller's setting is restored."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import cmmc_analysis.reliability.crossproducts as cp
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    seen = []
+    real = cp._cross_products
+    monkeypatch.setattr(cp, "_cross_products", lambda *a: seen.append(blas_threads()) or real(*a))
+    codes = pd.DataFrame({"a": [1.0, 2, 3, 4], "b": [2.0, 2, 5, 4]})
+    with threadpool_limits(2, user_api="blas"):
+        before = blas_threads()
+        cp.cross_products(codes, missing="pairwise")
+        assert blas_threads() == before
+    assert seen and seen[0] and set(seen[0]) == {1}
+    if any(n > 1 for n in before):  # the library had two threads: the limit did something
+        assert seen[0] != before

@@ -13,7 +13,9 @@ Three missing-data rules, always reported in ``missing_rule``:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,28 @@ _BLOCK_ROWS = 16_384
 #: Whole-number codes up to this size use float32 products: each partial sum is then a
 #: whole number below _BLOCK_ROWS * _EXACT_F32**2 = 2**22 < 2**24, exact in float32.
 _EXACT_F32 = 16
+
+
+@functools.cache
+def _blas() -> Any:
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()  # inspects the loaded libraries once (0.5 ms)
+
+
+def one_blas_thread() -> Any:
+    """A context in which BLAS uses one thread.
+
+    The products here have a k x k result (k items): a thread adds nothing on an idle
+    machine (measured: same wall time, twice the CPU) and, on a shared or loaded one,
+    OpenBLAS threads spin-wait for each other: the pairwise sums of 1e6 x 20 took 46 s
+    instead of 2 s at a load average of 5 (``docs/performance.md``).
+
+    >>> with one_blas_thread():
+    ...     float(np.ones(3) @ np.ones(3))
+    3.0
+    """
+    return _blas().limit(limits=1, user_api="blas")
 
 
 @dataclass(frozen=True)
@@ -85,6 +109,11 @@ def cross_products(codes: pd.DataFrame, *, missing: str = "listwise") -> CrossPr
     _check_rule(missing)
     x = impute_medians(_numeric(codes)) if missing == "median" else _numeric(codes)
     missing = "listwise" if missing == "median" else missing
+    with one_blas_thread():
+        return _cross_products(x, missing, tuple(str(c) for c in codes.columns))
+
+
+def _cross_products(x: np.ndarray, missing: str, items: tuple[str, ...]) -> CrossProducts:
     k = x.shape[1]
     n_pair, sum_pair, sq_pair, cross = (np.zeros((k, k)) for _ in range(4))
     n_any = 0
@@ -127,7 +156,7 @@ def cross_products(codes: pd.DataFrame, *, missing: str = "listwise") -> CrossPr
             z = block.astype(np.float32) if small else block  # exact either way (_EXACT_F32)
             cross += z.T @ z
     return CrossProducts(
-        items=tuple(str(c) for c in codes.columns),
+        items=items,
         n_any=n_any,
         n_pair=n_pair,
         sum_pair=sum_pair,
