@@ -603,3 +603,16 @@ def test_include_free_text_shows_scrubbed_escaped_answers_and_the_scan_holds(tmp
     assert _live(page) == []
     plain = build_report(out=tmp_path / "r2", notebooks_dir=folder, code=False, lang="en")
     assert 'class="free-text"' not in (plain / "01_data_and_cleaning.html").read_text()
+
+
+def test_a_file_named_after_a_respondents_key_is_shown_neutrally():
+    """A key that is not an e-mail (a customer code) in the file name hides it; a key of
+    digits only (no letter: not a name) or shorter than the rule's minimum does not."""
+    key = CB.role("respondent_key")
+    data = pd.DataFrame({key: [f"cust {i:05d}" for i in range(3000)] + ["  Zk-4471  ", "q7"]})
+    assert shown_file_name("wave2 ZK-4471.csv", data, CB, "ab" * 32) == "export-abababab.csv"
+    assert shown_file_name("wave2_cust__00042.csv", data, CB, "ab" * 32) == "export-abababab.csv"
+    assert shown_file_name("wave2 q7.csv", data, CB, "ab" * 32) == "wave2 q7.csv"
+    assert shown_file_name("wave2 zk-4472.csv", data, CB, "ab" * 32) == "wave2 zk-4472.csv"
+    digits = pd.DataFrame({key: ["12345678"]})
+    assert shown_file_name("12345678.csv", digits, CB, "ab" * 32) == "12345678.csv"

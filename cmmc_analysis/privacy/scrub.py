@@ -245,6 +245,12 @@ def _names_in(text: str, names: Any) -> bool:
     >>> _names_in("marionette.csv", ["mario"]), _names_in("x.csv", [])
     (False, False)
     """
+    return bool(pc.any(_found_in([text], names)).as_py())
+
+
+def _stretches(text: str) -> set[str]:
+    """Every stretch of ``text`` that :func:`_names_regex`'s pattern could match (whole
+    words, white space collapsed), of two characters or more."""
     n = len(text)
     word = [_word_char(c) for c in text]
     space = [c.isspace() for c in text]
@@ -256,15 +262,20 @@ def _names_in(text: str, names: Any) -> bool:
             if space[j - 1] or (word[j - 1] and j < n and word[j]):
                 continue
             stretches.add(" ".join(text[i:j].split()))
-    stretches = {s for s in stretches if len(s) >= 2}
+    return {s for s in stretches if len(s) >= 2}
+
+
+def _found_in(texts: list[str], names: Any) -> pa.Array:
+    """Per name, whether it occurs in one of ``texts`` as :func:`_names_in` finds it."""
     arr = _arrow(names)
+    stretches = set().union(*map(_stretches, texts))
     if not stretches or len(arr) == 0:
-        return False
+        return pa.array(np.zeros(len(arr), dtype=bool))
     norm = pc.utf8_lower(
         pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), _UNICODE_SPACE + "+", " ")
     )
     found = pc.is_in(norm, value_set=pc.utf8_lower(pa.array(sorted(stretches), pa.large_string())))
-    return bool(pc.any(pc.fill_null(found, False)).as_py())
+    return pc.fill_null(found, False)
 
 
 def _trie_regex(fragment_lists: Iterable[Sequence[str]]) -> str:
@@ -470,10 +481,13 @@ def shown_file_name(
         vocabulary = _codebook_words(codebook)
         if data is not None:
             names = contact_names(data, codebook) if names is None else names
-            key = codebook.role("respondent_key")
-            if key is not None and key in data:  # the keys: a million values, no regex
-                names = pd.concat([pd.Series(names, dtype="str"), _meaningful(data[key], set())])
             named = _names_in(stem, names) or _names_in(spaced, names)
+            key = codebook.role("respondent_key")
+            if not named and key is not None and key in data:  # a million keys, no regex:
+                keys = data[key]  # the few equal to a stretch of the name, then the rule
+                keys = keys[_found_in([stem, spaced], keys).to_numpy(zero_copy_only=False)]
+                keys = _meaningful(keys, set())
+                named = _names_in(stem, keys) or _names_in(spaced, keys)
     personal = named or looks_personal([stem, spaced], vocabulary=vocabulary).any()
     if not personal:
         return name
