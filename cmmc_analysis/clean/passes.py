@@ -327,19 +327,23 @@ def settle(
     salt, salt_note = Job.salt_of(config, plan.salt)
     job = Job(codebook, config, salt, settings)
     meta = Meta.concat(metas)
-    _check_submission_times(meta, codebook, settings, plan)
-    decision = decide(meta, codebook, config, settings)
+    parsed = _check_submission_times(meta, codebook, settings, plan)
+    decision = decide(meta, codebook, config, settings, parsed)  # the times parsed once
     return job, decision, salt_note
 
 
-def _check_submission_times(meta: Meta, codebook: Codebook, settings: Settings, plan: Any) -> None:
+def _check_submission_times(
+    meta: Meta, codebook: Codebook, settings: Settings, plan: Any
+) -> dict[str, Any]:
     """:func:`~cmmc_analysis.clean.timestamps.check_timestamps` on the submission times of
-    every partition (what the exclusion rules read), as the in-memory cleaning does."""
+    every partition (what the exclusion rules read), as the in-memory cleaning does;
+    returns them parsed, for :func:`~cmmc_analysis.clean.rules.decide` (empty: none)."""
     when = codebook.role("submitted_at")
     if when is None or meta.timestamp is None:
-        return
+        return {}
     col = pd.Series(pd.array(meta.timestamp, dtype="str"))
     fmt = settings.timestamp_formats.get(when)
     parsed = {when: parse_item(col, codebook.items[when], codebook, timestamp_format=fmt)}
     headers = getattr(plan, "header_map", None)
     check_timestamps(parsed, codebook, settings.timestamp_formats, path=plan.path, headers=headers)
+    return parsed
