@@ -79,13 +79,19 @@ class PartitionResult:
 
 
 def clean_partition(
-    df: pd.DataFrame, job: Job, decision: Decision, parsed=None, names: list[str] | None = None
+    df: pd.DataFrame,
+    job: Job,
+    decision: Decision,
+    parsed=None,
+    names: list[str] | None = None,
+    cache: dict[str, Any] | None = None,
 ) -> PartitionResult:
     """Second pass over one partition: parse, ``straightliners``, ids, log, typed table.
 
     ``decision`` holds this partition's rows of the whole export's decision; ``names``
     the partition's contact names if already made
-    (:func:`cmmc_analysis.privacy.scrub.contact_names`).
+    (:func:`cmmc_analysis.privacy.scrub.contact_names`); ``cache``: what the first
+    pass read of its timestamps (:func:`~cmmc_analysis.clean.rules.evidence_of`).
     """
     codebook, config = job.codebook, job.config
     if parsed is None:
@@ -94,6 +100,7 @@ def clean_partition(
             codebook,
             decimal=job.settings.decimal,
             timestamp_formats=job.settings.timestamp_formats,
+            cache=cache,
         )
     source_row = df["source_row"].to_numpy(dtype=np.int64)
     rule = decision.rule.copy()
@@ -257,26 +264,31 @@ def run_passes(
     reading (and parsing) the file again: half the parsing, for the text of the whole
     export in memory between the passes. Worth it when the result is a table of every
     row anyway (:func:`~cmmc_analysis.clean.pipeline.load_survey`); not for sums over
-    an export larger than memory.
+    an export larger than memory. ``finish`` is then also given ``cache=``: what the
+    first pass read of the partition's timestamps, as the in-memory cleaning reuses it.
     """
     metas, evidence, privacy, kept = [], None, [], []
     for df in plan.partitions():
+        cache: dict[str, Any] | None = {} if keep else None
         if keep:
-            kept.append(df)
-        meta, ev = first_pass(df, codebook, config)
+            kept.append((df, cache))
+        meta, ev = first_pass(df, codebook, config, cache)
         metas.append(meta)
         evidence = ev if evidence is None else evidence + ev
         privacy.append(contacts_of(df, codebook, plan))
     job, decision, salt_note = settle(metas, evidence, plan, codebook, config, decimal)
     job = with_contacts(job, plan, privacy)
     results, start = [], 0
-    frames = iter(kept) if keep else plan.partitions()
+    frames = iter(kept) if keep else ((df, None) for df in plan.partitions())
     for meta in metas:
-        df = next(frames)
+        df, cache = next(frames)
+        rows = decision.rows(start, start + len(meta))
         if keep:
             kept[len(results)] = None  # the partition's text is freed once cleaned
-        results.append(finish(df, job, decision.rows(start, start + len(meta))))
-        del df
+            results.append(finish(df, job, rows, cache=cache))
+        else:
+            results.append(finish(df, job, rows))
+        del df, cache
         start += len(meta)
     return job, decision, results, salt_note
 

@@ -143,10 +143,14 @@ def fields(ids: Any, codebook: Codebook, columns: Iterable[str]) -> list[str]:
 
 
 def first_pass(
-    df: pd.DataFrame, codebook: Codebook, config: dict[str, dict[str, Any]]
+    df: pd.DataFrame,
+    codebook: Codebook,
+    config: dict[str, dict[str, Any]],
+    cache: dict[str, Any] | None = None,
 ) -> tuple[Meta, Evidence]:
-    """The :class:`Meta` and :class:`Evidence` of one partition (row-local work only)."""
-    return row_meta(df, codebook, config), evidence_of(df, codebook)
+    """The :class:`Meta` and :class:`Evidence` of one partition (row-local work only);
+    ``cache``: see :func:`evidence_of`."""
+    return row_meta(df, codebook, config), evidence_of(df, codebook, cache)
 
 
 def evidence_of(
