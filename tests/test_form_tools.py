@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_any_survey import assert_no_cmmc_wording, visible_text
 
 from cmmc_analysis import load_survey
 from cmmc_analysis.claims import evaluate_claims, load_survey_claims
@@ -25,6 +24,7 @@ from cmmc_analysis.codebook import load_codebook
 from cmmc_analysis.describe import question_items
 from cmmc_analysis.errors import ExportError
 from cmmc_analysis.io.reader import read_export
+from tests.test_any_survey import assert_no_cmmc_wording, visible_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOOLS = ["surveymonkey", "qualtrics", "google_forms", "limesurvey"]

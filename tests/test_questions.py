@@ -15,12 +15,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_any_survey import visible_text
 
 from cmmc_analysis import describe, load_survey, privacy
 from cmmc_analysis.codebook import load_codebook, parse_codebook
 from cmmc_analysis.display import plots, questions, tables
 from cmmc_analysis.report.build import find_notebooks
+from tests.test_any_survey import visible_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
