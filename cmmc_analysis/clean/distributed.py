@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..codebook import Codebook
 from ..errors import SurveyDataError
+from ..memory import release_memory
 
 __all__ = ["run_dask", "load_survey_dask", "client_for"]
 
@@ -86,7 +87,18 @@ def _first(df: pd.DataFrame, codebook: Codebook, config: dict, plan: Any) -> Any
     from .rules import first_pass
 
     meta, evidence = first_pass(df, codebook, config)
-    return meta, evidence, contacts_of(df, codebook, plan), df.attrs.get("findings")
+    out = meta, evidence, contacts_of(df, codebook, plan), df.attrs.get("findings")
+    del df
+    release_memory()  # each worker thread's heap keeps what parsing freed otherwise
+    return out
+
+
+def _second(finish: Any, df: pd.DataFrame, job: Any, decision: Any) -> Any:
+    """The second pass of a partition (``finish``), then its freed memory released."""
+    out = finish(df, job, decision)
+    del df
+    release_memory()
+    return out
 
 
 def run_dask(
@@ -126,6 +138,7 @@ def run_dask(
         parts = _frame(plan).to_delayed()
         firsts = client.compute([delayed(_first)(p, codebook, config, plan) for p in parts])
         metas, evidences, contacts, findings = zip(*client.gather(firsts), strict=True)
+        del firsts  # the workers drop their copies
         plan.found.update({i: f for i, f in enumerate(findings) if f is not None})
         evidence = evidences[0]
         for ev in evidences[1:]:
@@ -135,7 +148,7 @@ def run_dask(
         offsets = np.r_[0, np.cumsum([len(m) for m in metas])]
         job_future = client.scatter(job, broadcast=True)
         tasks = [
-            delayed(finish)(p, job_future, decision.rows(int(a), int(b)))
+            delayed(_second)(finish, p, job_future, decision.rows(int(a), int(b)))
             for p, a, b in zip(parts, offsets[:-1], offsets[1:], strict=True)
         ]
         if reduce is not None:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..codebook import Codebook
+from ..memory import release_memory
 from ..privacy.pseudonym import respondent_id_array, unique_ids
 from ..privacy.scrub import contact_names, personal_test, shown_file_name
 from ..survey import Survey
@@ -276,6 +277,8 @@ def run_passes(
         metas.append(meta)
         evidence = ev if evidence is None else evidence + ev
         privacy.append(contacts_of(df, codebook, plan))
+        del df
+        release_memory()  # what parsing the partition freed (see cmmc_analysis.memory)
     job, decision, salt_note = settle(metas, evidence, plan, codebook, config, decimal)
     job = with_contacts(job, plan, privacy)
     results, start = [], 0
@@ -289,6 +292,7 @@ def run_passes(
         else:
             results.append(finish(df, job, rows))
         del df, cache
+        release_memory()
         start += len(meta)
     return job, decision, results, salt_note
 

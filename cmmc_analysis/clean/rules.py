@@ -72,9 +72,9 @@ class Meta:
     source_row: np.ndarray
     empty: np.ndarray
     marker: np.ndarray  # index into the (field, marker) reasons; -1: none
-    timestamp: pa.Array | None
-    duration: pa.Array | None
-    key: pa.Array | None
+    timestamp: pa.Array | pa.ChunkedArray | None
+    duration: pa.Array | pa.ChunkedArray | None
+    key: pa.Array | pa.ChunkedArray | None
     reasons: tuple[str, ...] = ()
     key_fields: tuple[str, ...] = ()
 
@@ -83,11 +83,12 @@ class Meta:
 
     @staticmethod
     def concat(parts: Sequence[Meta]) -> Meta:
-        """The metas of consecutive partitions, as one."""
+        """The metas of consecutive partitions, as one (the texts as one chunked array:
+        no copy, so the partitions' metas and this one share their memory)."""
 
         def cat(name):
             arrays = [getattr(p, name) for p in parts]
-            return None if arrays[0] is None else pa.concat_arrays(arrays)
+            return None if arrays[0] is None else pa.chunked_array(arrays)
 
         first = parts[0]
         return Meta(
