@@ -277,7 +277,7 @@ def load_survey(
     ('remote_working_2020.csv', 250, 235, 15)
     >>> len(survey.cut("interim"))
     108
-    >>> load_survey(partition_rows=7).log.flow.equals(survey.log.flow)
+    >>> load_survey(partition_rows=100).log.flow.equals(survey.log.flow)
     True
     """
     if not isinstance(codebook, Codebook):
