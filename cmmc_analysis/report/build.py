@@ -147,6 +147,15 @@ def _run(coro: Any) -> Any:
     """
     interrupted = threading.Event()
     loop = asyncio.new_event_loop()
+
+    def on_error(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        # Once interrupted, nbclient's kernel-alive poll may fail ("assert self.kc is not
+        # None") after its client was shut down; asyncio would print that task's
+        # exception at exit, after "interrupted". It is part of the stopping: not shown.
+        if not interrupted.is_set():
+            loop.default_exception_handler(context)
+
+    loop.set_exception_handler(on_error)
     add_handler, remove_handler = loop.add_signal_handler, loop.remove_signal_handler
     loop.add_signal_handler = lambda *args, **kwargs: None  # type: ignore[method-assign]
     loop.remove_signal_handler = lambda sig: False  # type: ignore[method-assign]
