@@ -160,9 +160,9 @@ def _scan_block(data: bytes, off: int, prev: int, parity: int, start: int):
     """One block of :func:`_scan`: (parity after it, (LFs, bare CRs, CR CR LF count,
     [(byte before an opening quote, count, first offset)]))."""
     d = np.frombuffer(data, dtype=np.uint8)
-    quote = d == _QUOTE
     quotes: list[tuple[int, int, int]] = []
-    if parity or quote.any():
+    if parity or b'"' in data:  # (a byte search: no array of the block's quotes made)
+        quote = d == _QUOTE
         inside = np.bitwise_xor.accumulate(quote.view(np.uint8)) ^ np.uint8(parity)
         parity = int(inside[-1])
         outside = inside == 0
