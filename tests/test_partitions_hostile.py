@@ -248,6 +248,11 @@ def test_a_large_file_is_streamed_by_default_with_the_same_result(records, tmp_p
     assert_same_survey(load_survey(path, partition_rows=30), expected)
     assert sorted(reads) == sorted(list(range(len(reads) // 2)) * 2)
 
+    reads.clear()  # above STREAM_KEEP_BYTES: streamed, and each pass reads anew
+    monkeypatch.setattr(pipeline, "STREAM_KEEP_BYTES", path.stat().st_size - 1)
+    assert_same_survey(load_survey(path), expected)
+    assert len(reads) > 2 and sorted(reads) == sorted(list(range(len(reads) // 2)) * 2)
+
     monkeypatch.setenv("CMMC_STREAM_BYTES", str(path.stat().st_size))  # not above: read whole
     plans.clear()
     assert_same_survey(load_survey(path), expected)
