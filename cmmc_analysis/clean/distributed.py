@@ -81,23 +81,17 @@ def _read(i: int, plan: Any) -> pd.DataFrame:
 
 
 def _first(df: pd.DataFrame, codebook: Codebook, config: dict, plan: Any) -> Any:
-    """The first pass of a partition, its contact names and file name check
-    (:func:`cmmc_analysis.clean.passes.contacts_of`) and what reading it found."""
-    from .passes import contacts_of
-    from .rules import first_pass
+    """The first pass of a partition and its contacts
+    (:func:`cmmc_analysis.clean.passes.first_of`), and what reading it found."""
+    from .passes import first_of
 
-    meta, evidence = first_pass(df, codebook, config)
-    out = meta, evidence, contacts_of(df, codebook, plan), df.attrs.get("findings")
-    del df
-    release_memory()  # each worker thread's heap keeps what parsing freed otherwise
-    return out
+    return (*first_of(df, codebook, config, plan), df.attrs.get("findings"))
 
 
 def _second(finish: Any, df: pd.DataFrame, job: Any, decision: Any) -> Any:
     """The second pass of a partition (``finish``), then its freed memory released."""
     out = finish(df, job, decision)
-    del df
-    release_memory()
+    release_memory()  # each worker thread's heap keeps what the pass freed otherwise
     return out
 
 

@@ -273,12 +273,10 @@ def run_passes(
         cache: dict[str, Any] | None = {} if keep else None
         if keep:
             kept.append((df, cache))
-        meta, ev = first_pass(df, codebook, config, cache)
+        meta, ev, contacts = first_of(df, codebook, config, plan, cache)
         metas.append(meta)
         evidence = ev if evidence is None else evidence + ev
-        privacy.append(contacts_of(df, codebook, plan))
-        del df
-        release_memory()  # what parsing the partition freed (see cmmc_analysis.memory)
+        privacy.append(contacts)
     job, decision, salt_note = settle(metas, evidence, plan, codebook, config, decimal)
     job = with_contacts(job, plan, privacy)
     results, start = [], 0
@@ -295,6 +293,22 @@ def run_passes(
         release_memory()
         start += len(meta)
     return job, decision, results, salt_note
+
+
+def first_of(
+    df: pd.DataFrame,
+    codebook: Codebook,
+    config: dict[str, dict[str, Any]],
+    plan: Any,
+    cache: dict[str, Any] | None = None,
+) -> tuple[Meta, Evidence, tuple[list[str], str]]:
+    """The first pass of one partition (:func:`~cmmc_analysis.clean.rules.first_pass`)
+    and its contacts (:func:`contacts_of`), then the memory parsing it freed released
+    (:mod:`cmmc_analysis.memory`); in this process or on a Dask worker."""
+    meta, evidence = first_pass(df, codebook, config, cache)
+    contacts = contacts_of(df, codebook, plan)
+    release_memory()
+    return meta, evidence, contacts
 
 
 def contacts_of(df: pd.DataFrame, codebook: Codebook, plan: Any) -> tuple[list[str], str]:

@@ -98,7 +98,7 @@ def scan_file(path: Path) -> _Scanned:
             last = len(block) < _BLOCK
             hashes = [pool.submit(sha.update, block), pool.submit(blake.update, block)]
             if utf8:  # Arrow's UTF-8 check of whole characters (a split one waits)
-                text = u_carry + block
+                text = u_carry + block if u_carry else block  # no copy of the block
                 keep = 0 if last else _partial_char(text)
                 u_carry = text[len(text) - keep :] if keep else b""
                 utf8 = _utf8_ok(memoryview(text)[: len(text) - keep])
